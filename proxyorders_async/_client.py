@@ -1,0 +1,555 @@
+"""``ProxyOrdersClient``: owns or borrows one aiohttp session; the one place that awaits HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import math
+import os
+import random
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import aiohttp
+import attrs
+import cattrs
+from yarl import URL
+
+from ._converters import describe_error
+from ._endpoints import Endpoint
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ClientClosedError,
+    ConfigurationError,
+    PurchaseOutcomeUnknownError,
+)
+from ._protocol import (
+    DEFAULT_BASE_URL,
+    decode_json,
+    endpoint_url,
+    invalid_body,
+    make_status_error,
+    normalize_base_url,
+)
+from ._quotes import QuoteSharer
+from ._resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
+from ._retry import (
+    Decision,
+    Failure,
+    RetryPolicy,
+    Safety,
+    classify_status,
+    decide,
+    parse_retry_after,
+)
+from ._version import __version__
+
+__all__ = ["ProxyOrdersClient"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("proxyorders_async")
+
+TOKEN_ENV = "PROXYORDERS_TOKEN"
+BASE_URL_ENV = "PROXYORDERS_BASE_URL"
+USER_AGENT = f"proxyorders-async/{__version__}"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_CONNECTIONS = 100
+# An order page of 100 is ~30 KB; anything near this is not an API answer.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class _Options:
+    timeout: float
+    connect_timeout: float
+    max_retries: int
+    deadline: float | None
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPENED = "opened"
+    CLOSED = "closed"
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class _Core:
+    """State shared by a client and the views ``with_options`` derives from it."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: URL,
+        session: aiohttp.ClientSession | None,
+        max_connections: int,
+        max_response_bytes: int,
+        retry_policy: RetryPolicy,
+        quote_cache_ttl: float | None,
+    ) -> None:
+        self.base_url = base_url
+        self.quotes = QuoteSharer(quote_cache_ttl)
+        self.session = session
+        self.owns_session = session is None
+        self.state = _State.UNOPENED
+        self.max_connections = max_connections
+        self.max_response_bytes = max_response_bytes
+        self.retry_policy = retry_policy
+        self.rng = random.Random()
+        # Built once; the token lives only here and in requests to base_url's origin.
+        self.headers = {
+            "Authorization": f"Bearer {token}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        self.json_headers = {**self.headers, "Content-Type": "application/json"}
+
+    def session_for_request(self) -> aiohttp.ClientSession:
+        if self.state is _State.CLOSED:
+            raise ClientClosedError("this ProxyOrdersClient is closed; create a new one")
+        if self.session is None:
+            # Created lazily, inside the running loop, exactly once (no await in between).
+            connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
+            self.session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+        elif self.session.closed:
+            raise ClientClosedError("the aiohttp session given to ProxyOrdersClient is closed")
+        self.state = _State.OPENED
+        return self.session
+
+
+def _check_seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{name} must be a finite number of seconds > 0, got {value}")
+    return float(value)
+
+
+def _check_token(token: object) -> str:
+    if token is None:
+        token = os.environ.get(TOKEN_ENV)
+    if token is None:
+        raise ConfigurationError(f"no API key: pass token=... or set the {TOKEN_ENV} variable")
+    if not isinstance(token, str):
+        raise ConfigurationError(f"token must be a str, got {type(token).__name__}")
+    token = token.strip()
+    if not token:
+        raise ConfigurationError(f"the API key is empty: pass token=... or set {TOKEN_ENV}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        # Never echo the token: the message only says what is wrong with it.
+        raise ConfigurationError("the API key contains whitespace or control characters")
+    return token
+
+
+class ProxyOrdersClient:
+    """Async client of the ProxyShard User API.
+
+    ``token`` falls back to ``$PROXYORDERS_TOKEN``; ``base_url`` to ``$PROXYORDERS_BASE_URL``,
+    then to ``https://user-api.proxyshard.com``. The aiohttp session is created lazily on the
+    first request, so the client can be built outside a running loop. Pass ``session=`` to share
+    your application's session: the client then never closes it. One client is safe to share
+    between any number of concurrent tasks; close it once, at shutdown::
+
+        async with ProxyOrdersClient() as client:
+            account = await client.account.me()
+
+    ``timeout`` bounds each HTTP attempt, ``max_retries`` the retries of a call (see the retry
+    table in the README), ``deadline`` (optional) the whole call across attempts and waits.
+    ``max_connections`` caps the connection pool (size it to your fan-out).
+    ``quote_cache_ttl`` (seconds, off by default) lets identical price quotes be served from a
+    short cache; identical quotes in flight always share one request. Plain-http base URLs are
+    refused unless the host is loopback or ``allow_http=True``.
+    """
+
+    orders: OrdersResource
+    catalog: CatalogResource
+    account: AccountResource
+    proxies: ProxiesResource
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        deadline: float | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        retry_policy: RetryPolicy | None = None,
+        quote_cache_ttl: float | None = None,
+        allow_http: bool = False,
+    ) -> None:
+        checked_token = _check_token(token)
+        url = normalize_base_url(
+            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_http=allow_http
+        )
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigurationError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
+        for name, value in (
+            ("max_connections", max_connections),
+            ("max_response_bytes", max_response_bytes),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be an int >= 1, got {value!r}")
+        # max_retries always wins, so the common knob needs no RetryPolicy.
+        policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
+        self._core = _Core(
+            token=checked_token,
+            base_url=url,
+            session=session,
+            max_connections=max_connections,
+            max_response_bytes=max_response_bytes,
+            retry_policy=policy,
+            quote_cache_ttl=None
+            if quote_cache_ttl is None
+            else _check_seconds("quote_cache_ttl", quote_cache_ttl),
+        )
+        self._options = _Options(
+            timeout=_check_seconds("timeout", timeout),
+            connect_timeout=_check_seconds("connect_timeout", connect_timeout),
+            max_retries=policy.max_retries,
+            deadline=None if deadline is None else _check_seconds("deadline", deadline),
+        )
+        self._is_view = False
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        self.orders = OrdersResource(self)
+        self.catalog = CatalogResource(self)
+        self.account = AccountResource(self)
+        self.proxies = ProxiesResource(self)
+
+    @property
+    def base_url(self) -> str:
+        """The API origin requests go to (and the only one the token is sent to)."""
+        return str(self._core.base_url)
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether ``close()`` has been called."""
+        return self._core.state is _State.CLOSED
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        connect_timeout: float | None = None,
+    ) -> ProxyOrdersClient:
+        """A view of this client with other per-call settings, sharing its session::
+
+            await client.with_options(deadline=5, max_retries=0).orders.get(42)
+
+        The view is cheap; it is not closed separately (closing it closes nothing).
+        """
+        options = self._options
+        if timeout is not None:
+            options = attrs.evolve(options, timeout=_check_seconds("timeout", timeout))
+        if connect_timeout is not None:
+            options = attrs.evolve(
+                options, connect_timeout=_check_seconds("connect_timeout", connect_timeout)
+            )
+        if deadline is not None:
+            options = attrs.evolve(options, deadline=_check_seconds("deadline", deadline))
+        if max_retries is not None:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+            options = attrs.evolve(options, max_retries=max_retries)
+        view = object.__new__(type(self))
+        view._core = self._core
+        view._options = options
+        view._is_view = True
+        view._attach_resources()
+        return view
+
+    async def close(self) -> None:
+        """Close the session if this client created it; a borrowed session stays open."""
+        core = self._core
+        if self._is_view or core.state is _State.CLOSED:
+            return
+        core.state = _State.CLOSED
+        if core.owns_session and core.session is not None:
+            await core.session.close()
+
+    async def __aenter__(self) -> ProxyOrdersClient:
+        self._core.session_for_request()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<ProxyOrdersClient base_url={self.base_url!r} token='***' "
+            f"state={self._core.state.value}>"
+        )
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        # Closing needs the caller's event loop, which may be gone: only warn.
+        core = getattr(self, "_core", None)
+        if core is None or getattr(self, "_is_view", True):
+            return
+        if core.owns_session and core.session is not None and not core.session.closed:
+            _warn(
+                "ProxyOrdersClient was not closed; use 'async with' or 'await client.close()'",
+                ResourceWarning,
+                source=self,
+            )
+
+    # -----------------------------------------------------------------------------------------
+    # Transport
+
+    def _url(self, path: str) -> URL:
+        return endpoint_url(self._core.base_url, path)
+
+    async def _send(
+        self,
+        endpoint: Endpoint[T],
+        *,
+        url: URL | None = None,
+        path: str | None = None,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        decode: Callable[[Any, str], T] | None = None,
+    ) -> T:
+        """Perform ``endpoint`` with retries and return its decoded response.
+
+        ``decode(data, url)`` replaces ``endpoint.decode`` when the result needs the URL.
+        """
+        target = url if url is not None else self._url(path or endpoint.path)
+        if params:
+            target = target.update_query(params)
+        shown = str(target)
+        data, status, attempts = await self._request(endpoint, target, shown, json_body)
+        try:
+            return endpoint.decode(data) if decode is None else decode(data, shown)
+        except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            error = invalid_body(
+                f"response does not match the API schema: {describe_error(exc)}",
+                status=status,
+                body=data,
+                method=endpoint.method,
+                url=shown,
+                attempts=attempts,
+            )
+            if endpoint.safety is Safety.CHARGES:
+                raise self._unknown_outcome(endpoint, shown, attempts, json_body, status) from error
+            raise error from exc
+
+    async def _request(
+        self, endpoint: Endpoint[Any], url: URL, shown: str, json_body: Any
+    ) -> tuple[Any, int, int]:
+        core, options = self._core, self._options
+        session = core.session_for_request()
+        method = endpoint.method
+        body = None if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
+        headers = core.headers if body is None else core.json_headers
+        loop = asyncio.get_running_loop()
+        deadline_at = None if options.deadline is None else loop.time() + options.deadline
+        attempt = 0
+        while True:
+            attempt += 1
+            attempt_timeout = options.timeout
+            if deadline_at is not None:
+                attempt_timeout = min(attempt_timeout, deadline_at - loop.time())
+                if attempt_timeout <= 0:
+                    raise APITimeoutError(
+                        f"deadline of {options.deadline}s exceeded",
+                        method=method,
+                        url=shown,
+                        attempts=attempt - 1,
+                    )
+            timeout = aiohttp.ClientTimeout(
+                total=attempt_timeout, connect=min(options.connect_timeout, attempt_timeout)
+            )
+            started = loop.time()
+            retry_after: float | None = None
+            error: APIError
+            try:
+                async with session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=timeout,
+                    allow_redirects=False,
+                ) as response:
+                    status = response.status
+                    raw = await self._read_body(response)
+                    if status >= 300 or status < 200:
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                        reason = response.reason or ""
+            except aiohttp.ClientConnectorError as exc:
+                failure, error = (
+                    Failure.NOT_SENT,
+                    APIConnectionError(
+                        f"cannot connect to the API: {exc}",
+                        method=method,
+                        url=shown,
+                        attempts=attempt,
+                    ),
+                )
+            except aiohttp.ConnectionTimeoutError:
+                failure, error = (
+                    Failure.NOT_SENT,
+                    APITimeoutError(
+                        f"timed out connecting to the API after {attempt_timeout:.3g}s",
+                        method=method,
+                        url=shown,
+                        attempts=attempt,
+                    ),
+                )
+            except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+                failure, error = (
+                    Failure.LOST,
+                    APITimeoutError(
+                        f"no complete response within {attempt_timeout:.3g}s",
+                        method=method,
+                        url=shown,
+                        attempts=attempt,
+                    ),
+                )
+            except _BodyTooLargeError:
+                failure, error = (
+                    Failure.INVALID,
+                    invalid_body(
+                        f"response body exceeds {core.max_response_bytes} bytes",
+                        status=status,
+                        body="",
+                        method=method,
+                        url=shown,
+                        attempts=attempt,
+                    ),
+                )
+            except aiohttp.ClientError as exc:
+                failure, error = (
+                    Failure.LOST,
+                    APIConnectionError(
+                        f"connection failed: {type(exc).__name__}: {exc}",
+                        method=method,
+                        url=shown,
+                        attempts=attempt,
+                    ),
+                )
+            else:
+                elapsed_ms = (loop.time() - started) * 1000
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "%s %s -> %d in %.1f ms (attempt %d)",
+                        method,
+                        shown,
+                        status,
+                        elapsed_ms,
+                        attempt,
+                    )
+                if 200 <= status < 300:
+                    try:
+                        data = decode_json(raw)
+                    except ValueError:
+                        failure, error = (
+                            Failure.LOST,
+                            invalid_body(
+                                "response body is not valid JSON",
+                                status=status,
+                                body=raw.decode("utf-8", errors="replace"),
+                                method=method,
+                                url=shown,
+                                attempts=attempt,
+                            ),
+                        )
+                    else:
+                        if isinstance(data, dict) and data.get("success") is False:
+                            raise invalid_body(
+                                f"server reported failure with status {status}: "
+                                f"{data.get('message', 'no message')}",
+                                status=status,
+                                body=data,
+                                method=method,
+                                url=shown,
+                                attempts=attempt,
+                            )
+                        return data, status, attempt
+                else:
+                    failure = classify_status(status) if status >= 400 else Failure.FINAL
+                    error = make_status_error(
+                        status,
+                        reason=reason,
+                        body=raw,
+                        method=method,
+                        url=shown,
+                        attempts=attempt,
+                        retry_after=retry_after,
+                    )
+            decision = decide(
+                failure, endpoint.safety, attempt=attempt, max_retries=options.max_retries
+            )
+            if decision is Decision.UNKNOWN_OUTCOME:
+                status_seen = getattr(error, "status", None)
+                raise self._unknown_outcome(
+                    endpoint, shown, attempt, json_body, status_seen
+                ) from error
+            if decision is Decision.RAISE:
+                raise error
+            delay = core.retry_policy.delay(attempt, retry_after, core.rng)
+            if deadline_at is not None and loop.time() + delay >= deadline_at:
+                logger.debug("not retrying %s %s: the deadline would pass", method, shown)
+                raise error
+            logger.debug(
+                "retrying %s %s in %.2fs (attempt %d of %d failed: %s)",
+                method,
+                shown,
+                delay,
+                attempt,
+                options.max_retries + 1,
+                error.message,
+            )
+            await asyncio.sleep(delay)
+
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        limit = self._core.max_response_bytes
+        length = response.content_length
+        if length is not None:
+            if length > limit:
+                raise _BodyTooLargeError
+            return await response.read()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLargeError
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _unknown_outcome(
+        endpoint: Endpoint[Any], url: str, attempts: int, request: Any, status: int | None
+    ) -> PurchaseOutcomeUnknownError:
+        what = f"HTTP {status}" if status is not None else "no usable response"
+        return PurchaseOutcomeUnknownError(
+            f"{endpoint.name} was sent but its outcome is unknown ({what}); it was NOT retried "
+            "because that could charge the wallet twice. Check whether it happened before "
+            "trying again: client.orders.list('all') / client.orders.get(order_id) and "
+            "client.account.me() (wallet balance)",
+            method=endpoint.method,
+            url=url,
+            attempts=attempts,
+            request=request,
+            status=status,
+        )

@@ -1,0 +1,249 @@
+"""Every error the SDK raises.
+
+    ProxyOrdersError
+    ├── ConfigurationError (ValueError)          bad client settings: no token, unsafe base URL
+    ├── InvalidArgumentError (ValueError)        a bad argument, caught before any request
+    ├── InvalidArgumentTypeError (TypeError)     an argument of the wrong type, before any request
+    ├── ClientClosedError (RuntimeError)         the client was used after ``close()``
+    └── APIError                                 something went wrong with a request
+        ├── APIConnectionError                   no usable HTTP response (refused, reset, ...)
+        │   └── APITimeoutError                  the timeout or the call's deadline ran out
+        ├── APIStatusError                       the server answered with a non-2xx status
+        │   ├── BadRequestError (400)
+        │   │   ├── InsufficientBalanceError
+        │   │   └── OutOfStockError
+        │   ├── AuthenticationError (401)
+        │   ├── PermissionDeniedError (403)
+        │   ├── NotFoundError (404)
+        │   ├── RateLimitError (429)
+        │   └── InternalServerError (5xx)
+        ├── APIResponseValidationError           a 2xx body that is not what the API promises
+        ├── PaginationError                      an unsafe or looping ``next`` URI
+        └── PurchaseOutcomeUnknownError          a charging request may or may not have happened
+
+Every :class:`APIError` carries ``method`` and ``url`` (never the token) and ``attempts``, the
+number of HTTP attempts made before it was raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "InsufficientBalanceError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "NotFoundError",
+    "OutOfStockError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "ProxyOrdersError",
+    "PurchaseOutcomeUnknownError",
+    "RateLimitError",
+]
+
+# Bodies can be megabytes of HTML; errors keep enough to diagnose, not the whole page.
+BODY_EXCERPT_CHARS = 2000
+
+
+class ProxyOrdersError(Exception):
+    """Base class of every error raised by ``proxyorders_async``."""
+
+
+class ConfigurationError(ProxyOrdersError, ValueError):
+    """The client was configured with a missing or unsafe setting (token, base URL, limits)."""
+
+
+class InvalidArgumentError(ProxyOrdersError, ValueError):
+    """An argument has an invalid value; raised before any request is sent.
+
+    ``argument`` names the offending parameter.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+class InvalidArgumentTypeError(ProxyOrdersError, TypeError):
+    """An argument has the wrong type; raised before any request is sent.
+
+    ``argument`` names the offending parameter.
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+class ClientClosedError(ProxyOrdersError, RuntimeError):
+    """The client was used after ``close()``; create a new client instead."""
+
+
+class APIError(ProxyOrdersError):
+    """A request to the API failed.
+
+    ``method`` and ``url`` identify the request (the URL never contains credentials);
+    ``attempts`` is how many HTTP attempts were made, retries included.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+
+    def __str__(self) -> str:
+        suffix = f" after {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.message} ({self.method} {self.url}{suffix})"
+
+
+class APIConnectionError(APIError):
+    """No usable HTTP response: connection refused or reset, DNS failure, truncated body."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The per-attempt ``timeout`` or the call's total ``deadline`` ran out."""
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status.
+
+    ``status`` is the HTTP status, ``message`` the server's ``message`` field (or the reason
+    phrase when the body has none), ``body`` the decoded JSON body or a text excerpt of it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: Any,
+        method: str,
+        url: str,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, method=method, url=url, attempts=attempts)
+        self.status = status
+        self.body = body
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: {super().__str__()}"
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request as invalid."""
+
+
+class InsufficientBalanceError(BadRequestError):
+    """400: the wallet balance does not cover the price; top up and try again."""
+
+
+class OutOfStockError(BadRequestError):
+    """400: not enough proxies in stock for the product and location."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the operation is not available to this account or order."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the order or route does not exist."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the server's hint in seconds, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: Any,
+        method: str,
+        url: str,
+        attempts: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status=status, body=body, method=method, url=url, attempts=attempts
+        )
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class APIResponseValidationError(APIError):
+    """A successful status with a body that is not what the API promises.
+
+    Raised for non-JSON bodies, bodies of the wrong shape, bodies over the size limit and
+    ``{"success": false}`` inside a 200. ``status`` and ``body`` (an excerpt) are attached.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: Any,
+        method: str,
+        url: str,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, method=method, url=url, attempts=attempts)
+        self.status = status
+        self.body = body
+
+
+class PaginationError(APIError):
+    """A ``next`` URI was refused (another origin, credentials, downgrade) or would loop."""
+
+
+class PurchaseOutcomeUnknownError(APIError):
+    """A request that charges the wallet may or may not have been carried out.
+
+    The request was sent, but no definite answer came back (a 5xx, a dropped connection, a
+    timeout, an unreadable success body). The API has no idempotency key, so the SDK did not
+    retry it: retrying could buy twice. Check before acting again: list recent orders with
+    ``client.orders.list("all")`` or ``client.orders.get(order_id)`` and compare the wallet with
+    ``client.account.me()``. ``request`` is the JSON body that was sent (never the token),
+    ``status`` the HTTP status if one arrived, and ``__cause__`` the underlying failure.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        attempts: int = 1,
+        request: Any = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, attempts=attempts)
+        self.request = request
+        self.status = status
+
+
+def excerpt(text: str) -> str:
+    """Shorten ``text`` to :data:`BODY_EXCERPT_CHARS`, marking the cut."""
+    if len(text) <= BODY_EXCERPT_CHARS:
+        return text
+    return f"{text[:BODY_EXCERPT_CHARS]}... [{len(text) - BODY_EXCERPT_CHARS} more characters]"

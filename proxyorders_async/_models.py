@@ -1,0 +1,409 @@
+"""Request and response models: frozen, slotted attrs classes.
+
+Request classes validate on construction, so a bad purchase never leaves the process. Response
+classes keep the API's JSON field names, money as integer cents, and ISO 8601 strings as aware
+datetimes; unknown extra fields in responses are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Literal
+
+import attrs
+
+from ._validation import (
+    check_bool,
+    check_instances,
+    check_int,
+    check_optional_str,
+    check_str,
+)
+
+__all__ = [
+    "Account",
+    "ActiveProxy",
+    "ActiveProxyList",
+    "Addon",
+    "BillingCycleChange",
+    "DatacenterIspPurchase",
+    "GenericPurchase",
+    "OperationResult",
+    "Order",
+    "OrderDetail",
+    "OrderPage",
+    "PremiumResidentialPurchase",
+    "PriceQuote",
+    "Product",
+    "PurchaseRequest",
+    "PurchaseResult",
+    "QuoteRequest",
+    "StandardResidentialPurchase",
+    "StockLevel",
+    "UnmeteredResidentialPurchase",
+]
+
+DATACENTER_PROXY = "Datacenter Proxy"
+ISP_PROXY = "ISP Proxy"
+# The provider's spellings, typos included: the server matches them exactly.
+STANDARD_RESIDENTIAL = "Standart Residential Proxy"
+PREMIUM_RESIDENTIAL = "Premium Residential Proxy"
+UNMETERED_RESIDENTIAL = "Unmetered Residential proxy"
+
+
+def _check(
+    check: Callable[..., Any], **kwargs: Any
+) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """Adapt a ``check_*(name, value)`` function to an attrs validator."""
+
+    def validator(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check(attribute.name, value, **kwargs)
+
+    return validator
+
+
+def _optional_quantity(name: str, value: object) -> None:
+    if value is not None:
+        check_int(name, value, minimum=1)
+
+
+def _addons_converter(value: Iterable[Addon] | None) -> tuple[Addon, ...] | None:
+    return None if value is None else check_instances("addons", value, Addon)
+
+
+def _product_in(*allowed: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def validator(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check_str(attribute.name, value)
+        if value not in allowed:
+            from ._exceptions import InvalidArgumentError
+
+            choices = " or ".join(repr(a) for a in allowed)
+            raise InvalidArgumentError(attribute.name, f"must be {choices}; got {value!r}")
+
+    return validator
+
+
+_non_empty = _check(check_str)
+_optional_str = _check(check_optional_str)
+_bool = _check(check_bool)
+_quantity = _check(check_int, minimum=1)
+_optional_qty = _check(_optional_quantity)
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+
+
+@attrs.frozen
+class Addon:
+    """An add-on bought with an order, e.g. ``Addon("p0f_slots", 5)``."""
+
+    addon_key: str = attrs.field(validator=_non_empty)
+    qty: int = attrs.field(validator=_quantity)
+
+
+def _wire_dict(obj: Any) -> dict[str, Any]:
+    """JSON body of a request model: every field that is not ``None``."""
+    return attrs.asdict(obj, filter=lambda _attr, value: value is not None)
+
+
+@attrs.frozen(kw_only=True)
+class _PurchaseBase:
+    """Fields and wire encoding shared by every purchase variant."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The request body as sent to ``POST /user/api/orders/purchase``."""
+        return _wire_dict(self)
+
+    def to_quote(self) -> QuoteRequest:
+        """The price quote for exactly this purchase (same product, cycle, quantity, promo)."""
+        return QuoteRequest(
+            product=getattr(self, "product"),  # noqa: B009 - every subclass defines it
+            location=getattr(self, "location", None),
+            cycle=getattr(self, "cycle", None),
+            quantity=getattr(self, "quantity", None),
+            promo_code=getattr(self, "promo_code", None),
+            addons=getattr(self, "addons", None),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class DatacenterIspPurchase(_PurchaseBase):
+    """Buy Datacenter or ISP proxies: ``location`` and ``cycle`` are required."""
+
+    product: Literal["Datacenter Proxy", "ISP Proxy"] = attrs.field(
+        validator=_product_in(DATACENTER_PROXY, ISP_PROXY)
+    )
+    location: str = attrs.field(validator=_non_empty)
+    cycle: str = attrs.field(validator=_non_empty)
+    quantity: int = attrs.field(default=1, validator=_quantity)
+    promo_code: str | None = attrs.field(default=None, validator=_optional_str)
+    auto_renewal: bool = attrs.field(default=False, validator=_bool)
+    addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
+
+
+@attrs.frozen(kw_only=True)
+class StandardResidentialPurchase(_PurchaseBase):
+    """Buy standard residential traffic; ``quantity`` is in GB, no cycle (lifetime)."""
+
+    product: Literal["Standart Residential Proxy"] = attrs.field(
+        default=STANDARD_RESIDENTIAL, validator=_product_in(STANDARD_RESIDENTIAL)
+    )
+    quantity: int = attrs.field(default=1, validator=_quantity)
+    promo_code: str | None = attrs.field(default=None, validator=_optional_str)
+    addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
+
+
+@attrs.frozen(kw_only=True)
+class PremiumResidentialPurchase(_PurchaseBase):
+    """Buy premium residential traffic; ``quantity`` is in GB, no cycle (lifetime)."""
+
+    product: Literal["Premium Residential Proxy"] = attrs.field(
+        default=PREMIUM_RESIDENTIAL, validator=_product_in(PREMIUM_RESIDENTIAL)
+    )
+    quantity: int = attrs.field(default=1, validator=_quantity)
+    promo_code: str | None = attrs.field(default=None, validator=_optional_str)
+    addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
+
+
+@attrs.frozen(kw_only=True)
+class UnmeteredResidentialPurchase(_PurchaseBase):
+    """Buy an unmetered residential plan: ``cycle`` is required, no quantity."""
+
+    cycle: str = attrs.field(validator=_non_empty)
+    product: Literal["Unmetered Residential proxy"] = attrs.field(
+        default=UNMETERED_RESIDENTIAL, validator=_product_in(UNMETERED_RESIDENTIAL)
+    )
+    promo_code: str | None = attrs.field(default=None, validator=_optional_str)
+    auto_renewal: bool = attrs.field(default=False, validator=_bool)
+    addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
+
+
+@attrs.frozen(kw_only=True)
+class GenericPurchase(_PurchaseBase):
+    """Buy any other plan (``Residential Proxy NEW``, mobile plans): ``cycle`` is required."""
+
+    product: str = attrs.field(validator=_non_empty)
+    cycle: str = attrs.field(validator=_non_empty)
+    location: str | None = attrs.field(default=None, validator=_optional_str)
+    quantity: int | None = attrs.field(default=None, validator=_optional_qty)
+    promo_code: str | None = attrs.field(default=None, validator=_optional_str)
+    auto_renewal: bool = attrs.field(default=False, validator=_bool)
+    addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
+
+
+PurchaseRequest = (
+    DatacenterIspPurchase
+    | StandardResidentialPurchase
+    | PremiumResidentialPurchase
+    | UnmeteredResidentialPurchase
+    | GenericPurchase
+)
+"""Any purchase variant accepted by ``client.orders.purchase``."""
+
+PURCHASE_TYPES: tuple[type[_PurchaseBase], ...] = (
+    DatacenterIspPurchase,
+    StandardResidentialPurchase,
+    PremiumResidentialPurchase,
+    UnmeteredResidentialPurchase,
+    GenericPurchase,
+)
+
+
+@attrs.frozen(kw_only=True)
+class QuoteRequest:
+    """The parameters of one price quote (``GET /user/api/orders/calculate``).
+
+    Hashable, so identical quotes can be recognised and shared.
+    """
+
+    product: str = attrs.field(validator=_non_empty)
+    location: str | None = attrs.field(default=None, validator=_optional_str)
+    cycle: str | None = attrs.field(default=None, validator=_optional_str)
+    quantity: int | None = attrs.field(default=None, validator=_optional_qty)
+    promo_code: str | None = attrs.field(default=None, validator=_optional_str)
+    addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
+
+    def to_params(self) -> dict[str, str]:
+        """Query parameters as sent on the wire; ``addons`` become ``addons_json``."""
+        params: dict[str, str] = {"product": self.product}
+        for name in ("location", "cycle", "promo_code"):
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
+        if self.quantity is not None:
+            params["quantity"] = str(self.quantity)
+        if self.addons is not None:
+            params["addons_json"] = json.dumps(
+                [attrs.asdict(addon) for addon in self.addons], separators=(",", ":")
+            )
+        return params
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseResult:
+    """The answer to a successful purchase: the new order's id."""
+
+    order_id: int
+    success: bool = True
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PriceQuote:
+    """A price quote in integer cents; fields the server omits are ``None``."""
+
+    original_price: int | None = None
+    final_price: int | None = None
+    discount_percent: int | None = None
+    addons_price: int | None = None
+    total_with_addons: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BillingCycleChange:
+    """The answer to a billing-cycle change.
+
+    API 1.1.0 answers with ``order_id`` and the new prices; 1.0.0 with a nested ``order``
+    object. Both shapes are accepted; absent fields are ``None``.
+    """
+
+    success: bool = True
+    message: str | None = None
+    order_id: int | None = None
+    original_price: int | None = None
+    final_price: int | None = None
+    discount_percent: int | None = None
+    order: dict[str, Any] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OperationResult:
+    """The ``{"success", "message"}`` answer of auto-renewal, renew and tag operations."""
+
+    success: bool = True
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Order:
+    """One order as listed by ``GET /user/api/orders``."""
+
+    order_id: int
+    product_id: int
+    product_name: str
+    cycle_id: int
+    cycle_name: str
+    expires_at: datetime | None = None
+    auto_renewal: bool | None = None
+    tag: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrderPage:
+    """One page of orders.
+
+    ``count`` is the number of orders in this page (not a total). ``next``/``prev`` are the
+    server's page URIs, exactly as sent. ``url`` is the absolute URI this page was fetched from:
+    save ``next`` (or ``url``) to resume an interrupted export.
+    """
+
+    orders: tuple[Order, ...]
+    count: int
+    next: str | None = None
+    prev: str | None = None
+    url: str = ""
+
+    @property
+    def has_next(self) -> bool:
+        """Whether the server announced a following page."""
+        return self.next is not None
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+
+@attrs.frozen(kw_only=True)
+class OrderDetail:
+    """Full information about one order (``GET /user/api/orders/{id}``)."""
+
+    order_id: int
+    product_name: str
+    cycle_name: str | None = None
+    status: str | None = None
+    quantity: int | None = None
+    price_paid: int | None = None
+    addons_price_paid: int | None = None
+    addons: tuple[dict[str, Any], ...] | None = None
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    promo_code: str | None = None
+    auto_renewal: bool | None = None
+    tag: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Product:
+    """A product and the billing-cycle names it accepts."""
+
+    name: str
+    cycles: tuple[str, ...] = ()
+    description: str | None = None
+    location: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StockLevel:
+    """How many proxies of a product are available in a country."""
+
+    country: str
+    product: str
+    amount: int
+
+
+@attrs.frozen(kw_only=True)
+class Account:
+    """The account behind the API key; ``wallet_balance`` is in cents."""
+
+    email: str
+    active_orders: int
+    wallet_balance: int
+
+
+def _hidden(_value: object) -> str:
+    return "'***'"
+
+
+@attrs.frozen(kw_only=True)
+class ActiveProxy:
+    """Credentials of one active proxy. ``password`` is hidden from ``repr``."""
+
+    ip: str
+    username: str
+    password: str = attrs.field(repr=_hidden)
+    http_port: int
+    socks_port: int
+    until: str
+    status: str
+    signature: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ActiveProxyList:
+    """The active proxies of an order (``data``) and the order's tag."""
+
+    data: tuple[ActiveProxy, ...]
+    order_tag: str | None = None
+    success: bool = True
+
+    def __iter__(self) -> Any:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)

@@ -1,0 +1,193 @@
+"""Pure protocol functions: URLs, ``next`` resolution, response decoding, status mapping.
+
+No I/O happens here; the client's transport is the only code that awaits the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+from yarl import URL
+
+from ._exceptions import (
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    InsufficientBalanceError,
+    InternalServerError,
+    NotFoundError,
+    OutOfStockError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    excerpt,
+)
+
+DEFAULT_BASE_URL = "https://user-api.proxyshard.com"
+
+_BALANCE_HINTS = ("insufficient balance", "not enough balance", "insufficient funds", "low balance")
+_STOCK_HINTS = ("out of stock", "insufficient stock", "not enough stock", "not enough proxies")
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(value: str, *, allow_http: bool = False) -> URL:
+    """Validate the API origin the token may be sent to.
+
+    Plain http is refused unless the host is loopback (the emulator) or ``allow_http`` is set,
+    because it would send the bearer token in clear text.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError("base_url must be a non-empty string such as 'https://host'")
+    try:
+        url = URL(value.strip())
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"base_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(
+            "base_url must be an absolute http(s) URL with a host, e.g. 'https://host'"
+        )
+    if url.user is not None or url.password is not None:
+        raise ConfigurationError("base_url must not contain credentials; pass token= instead")
+    if url.query_string or url.fragment:
+        raise ConfigurationError("base_url must not contain a query or a fragment")
+    if url.scheme == "http" and not allow_http and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"refusing plain-http base_url for non-loopback host {url.host!r}: the API key "
+            "would travel unencrypted. Use https, or pass allow_http=True to accept the risk."
+        )
+    return url.with_path(url.path.rstrip("/") or "/")
+
+
+def endpoint_url(base: URL, path: str) -> URL:
+    """The absolute URL of an API ``path`` (which starts with ``/``) under ``base``."""
+    prefix = base.path.rstrip("/")
+    return base.with_path(prefix + path, encoded=False)
+
+
+def same_origin(a: URL, b: URL) -> bool:
+    """Scheme, host and (effective) port all equal."""
+    return a.scheme == b.scheme and a.host == b.host and a.port == b.port
+
+
+def resolve_next(base: URL, next_uri: str, *, page_url: str) -> URL:
+    """Resolve a page's ``next`` URI against ``base`` and check it may receive the token.
+
+    Raises :class:`PaginationError` for another origin (including an https to http downgrade),
+    embedded credentials, or a value that is not a URI; nothing is sent in that case.
+    """
+    if not isinstance(next_uri, str) or not next_uri.strip():
+        raise PaginationError(
+            f"server sent an unusable next URI: {next_uri!r}", method="GET", url=page_url
+        )
+    try:
+        target = base.join(URL(next_uri.strip()))
+    except (TypeError, ValueError) as exc:
+        raise PaginationError(
+            f"server sent an unparsable next URI: {exc}", method="GET", url=page_url
+        ) from None
+    if target.user is not None or target.password is not None:
+        raise PaginationError(
+            "refused a next URI that carries credentials", method="GET", url=page_url
+        )
+    if not same_origin(target, base):
+        raise PaginationError(
+            f"refused a next URI on another origin ({target.scheme}://{target.host}:{target.port})"
+            f"; the API key is only sent to {base.scheme}://{base.host}:{base.port}",
+            method="GET",
+            url=page_url,
+        )
+    return target.with_fragment(None)
+
+
+def decode_json(body: bytes) -> Any:
+    """Parse a JSON body; raises ``ValueError`` (``json.JSONDecodeError``) if it is not JSON."""
+    return json.loads(body)
+
+
+def body_for_error(body: bytes) -> Any:
+    """The body as attached to an error: decoded JSON if it is JSON, else a text excerpt."""
+    text = body.decode("utf-8", errors="replace")
+    if len(text) <= 64 * 1024:
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return excerpt(text)
+
+
+def server_message(body: Any, fallback: str) -> str:
+    """The API's ``message`` field, or ``fallback`` when the body has none."""
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message.strip():
+            return excerpt(message)
+    return fallback
+
+
+def make_status_error(
+    status: int,
+    *,
+    reason: str,
+    body: bytes,
+    method: str,
+    url: str,
+    attempts: int,
+    retry_after: float | None = None,
+) -> APIStatusError:
+    """The typed error for an error status (one function maps every status to its class)."""
+    decoded = body_for_error(body)
+    message = server_message(decoded, reason or "error")
+    common: dict[str, Any] = {
+        "status": status,
+        "body": decoded,
+        "method": method,
+        "url": url,
+        "attempts": attempts,
+    }
+    if status == 429:
+        return RateLimitError(message, retry_after=retry_after, **common)
+    cls: type[APIStatusError]
+    if status == 400:
+        lowered = message.lower()
+        if any(hint in lowered for hint in _BALANCE_HINTS):
+            cls = InsufficientBalanceError
+        elif any(hint in lowered for hint in _STOCK_HINTS):
+            cls = OutOfStockError
+        else:
+            cls = BadRequestError
+    elif status == 401:
+        cls = AuthenticationError
+    elif status == 403:
+        cls = PermissionDeniedError
+    elif status == 404:
+        cls = NotFoundError
+    elif status >= 500:
+        cls = InternalServerError
+    else:
+        cls = APIStatusError
+    return cls(message, **common)
+
+
+def invalid_body(
+    reason: str, *, status: int, body: Any, method: str, url: str, attempts: int
+) -> APIResponseValidationError:
+    """The error for a 2xx body that is not what the API promises."""
+    shown = body if isinstance(body, (dict, list)) else excerpt(str(body))
+    return APIResponseValidationError(
+        reason, status=status, body=shown, method=method, url=url, attempts=attempts
+    )

@@ -1,0 +1,328 @@
+"""Resource namespaces: ``client.orders``, ``client.catalog``, ``client.account``,
+``client.proxies``. Each method validates its arguments, then hands one endpoint to the
+client's transport."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal, overload
+
+from ._endpoints import (
+    ACTIVE_PROXIES,
+    AVAILABLE_COUNT,
+    CALCULATE,
+    CHANGE_BILLING_CYCLE,
+    EDIT_AUTO_RENEWAL,
+    GET_ORDER,
+    LIST_ORDERS,
+    ME,
+    PRODUCTS,
+    PURCHASE,
+    RENEW,
+    SET_TAG,
+)
+from ._exceptions import InvalidArgumentTypeError, ProxyOrdersError
+from ._models import (
+    PURCHASE_TYPES,
+    Account,
+    ActiveProxyList,
+    Addon,
+    BillingCycleChange,
+    OperationResult,
+    OrderDetail,
+    OrderPage,
+    PriceQuote,
+    Product,
+    PurchaseRequest,
+    PurchaseResult,
+    QuoteRequest,
+    StockLevel,
+)
+from ._pagination import OrderIterator, PageIterator, decode_page, start_url
+from ._validation import (
+    OrderStatus,
+    check_bool,
+    check_instances,
+    check_int,
+    check_order_id,
+    check_page_size,
+    check_status,
+    check_str,
+)
+
+if TYPE_CHECKING:
+    from ._client import ProxyOrdersClient
+
+__all__ = ["AccountResource", "CatalogResource", "OrdersResource", "ProxiesResource"]
+
+
+# Pages fetched ahead are held in memory; more than this buys nothing over a loopback link.
+MAX_CONCURRENCY = 32
+
+
+def _check_max_pages(value: object) -> int | None:
+    return None if value is None else check_int("max_pages", value, minimum=1)
+
+
+def _check_start(value: object) -> str | int | None:
+    if value is None or isinstance(value, str):
+        return value
+    return check_int("start", value, minimum=0)
+
+
+class _Resource:
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ProxyOrdersClient) -> None:
+        self._client = client
+
+
+class OrdersResource(_Resource):
+    """Orders: buy, quote, list and manage them (``client.orders``)."""
+
+    __slots__ = ()
+
+    async def purchase(self, request: PurchaseRequest) -> PurchaseResult:
+        """Create and pay for an order; charges the wallet.
+
+        Never retried once sent unless the server provably did nothing (see the README's retry
+        table): an ambiguous failure raises :class:`PurchaseOutcomeUnknownError`.
+        """
+        if not isinstance(request, PURCHASE_TYPES):
+            raise InvalidArgumentTypeError(
+                "request",
+                "expected DatacenterIspPurchase, StandardResidentialPurchase, "
+                "PremiumResidentialPurchase, UnmeteredResidentialPurchase or GenericPurchase, "
+                f"got {type(request).__name__}",
+            )
+        return await self._client._send(PURCHASE, json_body=request.to_json())
+
+    async def calculate(
+        self,
+        product: str,
+        *,
+        location: str | None = None,
+        cycle: str | None = None,
+        quantity: int | None = None,
+        promo_code: str | None = None,
+        addons: Iterable[Addon] | None = None,
+    ) -> PriceQuote:
+        """Quote a price in cents without buying; same validation rules as a purchase."""
+        request = QuoteRequest(
+            product=product,
+            location=location,
+            cycle=cycle,
+            quantity=quantity,
+            promo_code=promo_code,
+            addons=addons,  # type: ignore[arg-type,unused-ignore]  # converted to a tuple
+        )
+        return await self.quote(request)
+
+    async def quote(self, request: QuoteRequest) -> PriceQuote:
+        """Quote the price of a prepared :class:`QuoteRequest`."""
+        if not isinstance(request, QuoteRequest):
+            raise InvalidArgumentTypeError(
+                "request", f"expected QuoteRequest, got {type(request).__name__}"
+            )
+        return await self._client._core.quotes.get(request, self._fetch_quote)
+
+    async def _fetch_quote(self, request: QuoteRequest) -> PriceQuote:
+        return await self._client._send(CALCULATE, params=request.to_params())
+
+    @overload
+    async def calculate_many(
+        self,
+        requests: Iterable[QuoteRequest],
+        *,
+        concurrency: int = ...,
+        return_exceptions: Literal[True] = ...,
+    ) -> builtins.list[PriceQuote | ProxyOrdersError]: ...
+
+    @overload
+    async def calculate_many(
+        self,
+        requests: Iterable[QuoteRequest],
+        *,
+        concurrency: int = ...,
+        return_exceptions: Literal[False],
+    ) -> builtins.list[PriceQuote]: ...
+
+    async def calculate_many(
+        self,
+        requests: Iterable[QuoteRequest],
+        *,
+        concurrency: int = 32,
+        return_exceptions: bool = True,
+    ) -> builtins.list[PriceQuote] | builtins.list[PriceQuote | ProxyOrdersError]:
+        """Quote many prices concurrently; results come back in input order.
+
+        At most ``concurrency`` requests are in flight. Identical requests are sent once. With
+        ``return_exceptions=True`` (default) a failed quote's :class:`ProxyOrdersError` takes its
+        place in the result list; with ``False`` the first failure is raised and the remaining
+        quotes are cancelled. Every request is validated before any is sent.
+        """
+        items = check_instances("requests", requests, QuoteRequest)
+        check_int("concurrency", concurrency, minimum=1)
+        check_bool("return_exceptions", return_exceptions)
+        distinct = builtins.list(dict.fromkeys(items))
+        results: dict[QuoteRequest, PriceQuote | ProxyOrdersError] = {}
+        queue = iter(distinct)
+
+        async def worker() -> None:
+            # Workers pull from a shared iterator: no task per item, however long the input.
+            for request in queue:
+                try:
+                    results[request] = await self.quote(request)
+                except ProxyOrdersError as exc:
+                    if not return_exceptions:
+                        raise
+                    results[request] = exc
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(distinct)))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        return [results[request] for request in items]
+
+    async def change_billing_cycle(self, order_id: int, cycle: str) -> BillingCycleChange:
+        """Switch a Datacenter/ISP order to another billing cycle (by cycle name).
+
+        The server silently drops the order's promo code if it does not apply to the new cycle.
+        """
+        order_id = check_order_id(order_id)
+        check_str("cycle", cycle)
+        return await self._client._send(
+            CHANGE_BILLING_CYCLE,
+            path=CHANGE_BILLING_CYCLE.path.format(order_id=order_id),
+            json_body={"cycle": cycle},
+        )
+
+    async def edit_auto_renewal(self, order_id: int, auto_renewal: bool) -> OperationResult:
+        """Turn auto-renewal of a Datacenter/ISP order on or off."""
+        order_id = check_order_id(order_id)
+        check_bool("auto_renewal", auto_renewal)
+        return await self._client._send(
+            EDIT_AUTO_RENEWAL,
+            path=EDIT_AUTO_RENEWAL.path.format(order_id=order_id),
+            params={"auto_renewal": "true" if auto_renewal else "false"},
+            # The real server rejects a body-less POST without Content-Length.
+            json_body={},
+        )
+
+    async def list(
+        self, status: OrderStatus | str, *, offset: int = 0, limit: int = 20
+    ) -> OrderPage:
+        """Fetch one page of orders (``count`` is the size of this page, not a total)."""
+        wire_status = check_status(status)
+        check_int("offset", offset, minimum=0)
+        check_page_size("limit", limit)
+        url = start_url(self._client, wire_status, limit, offset)
+        return await self._client._send(LIST_ORDERS, url=url, decode=decode_page)
+
+    def pages(
+        self,
+        status: OrderStatus | str,
+        *,
+        page_size: int = 20,
+        start: str | int | None = None,
+        max_pages: int | None = None,
+        concurrency: int = 1,
+    ) -> PageIterator:
+        """Iterate over pages, following the server's ``next`` URIs until it sends null.
+
+        ``start`` resumes a walk: an offset, or a URI saved from ``page.next`` or
+        ``iterator.resume_uri`` (followed as-is: ``status`` and ``page_size`` come from it).
+        ``max_pages`` caps the walk. A ``next`` on another origin or one already visited raises
+        :class:`PaginationError` without being requested. The next page is always fetched while
+        the caller works on the current one; ``concurrency=N`` fetches up to N pages ahead when
+        the server's ``next`` URIs are offset/limit shaped, with results identical to the
+        sequential walk. Arguments are checked here, before iteration starts.
+        """
+        wire_status = check_status(status)
+        check_page_size("page_size", page_size)
+        check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
+        first = start_url(self._client, wire_status, page_size, _check_start(start))
+        return PageIterator(
+            self._client, first, max_pages=_check_max_pages(max_pages), concurrency=concurrency
+        )
+
+    def iter(
+        self,
+        status: OrderStatus | str,
+        *,
+        page_size: int = 20,
+        start: str | int | None = None,
+        max_pages: int | None = None,
+        concurrency: int = 1,
+        dedupe: bool = False,
+    ) -> OrderIterator:
+        """Iterate over every order across pages; see :meth:`pages` for the arguments.
+
+        ``dedupe=True`` skips an order id already yielded (the list can shift while it is
+        walked) and counts it in ``duplicates_skipped``.
+        """
+        check_bool("dedupe", dedupe)
+        pages = self.pages(
+            status, page_size=page_size, start=start, max_pages=max_pages, concurrency=concurrency
+        )
+        return OrderIterator(pages, dedupe=dedupe)
+
+    async def get(self, order_id: int) -> OrderDetail:
+        """Full details of one order."""
+        order_id = check_order_id(order_id)
+        return await self._client._send(GET_ORDER, path=GET_ORDER.path.format(order_id=order_id))
+
+    async def renew(self, order_id: int) -> OperationResult:
+        """Pay for an ``on-hold`` order; charges the wallet, never retried once sent."""
+        order_id = check_order_id(order_id)
+        return await self._client._send(
+            RENEW, path=RENEW.path.format(order_id=order_id), json_body={}
+        )
+
+    async def set_tag(self, order_id: int, tag: str) -> OperationResult:
+        """Set an order's free-text tag."""
+        order_id = check_order_id(order_id)
+        check_str("tag", tag, allow_empty=True)
+        return await self._client._send(
+            SET_TAG, path=SET_TAG.path.format(order_id=order_id), json_body={"tag": tag}
+        )
+
+
+class CatalogResource(_Resource):
+    """Products and stock (``client.catalog``)."""
+
+    __slots__ = ()
+
+    async def products(self) -> builtins.tuple[Product, ...]:
+        """Every product with the billing-cycle names it accepts."""
+        return await self._client._send(PRODUCTS)
+
+    async def available_count(self) -> builtins.tuple[StockLevel, ...]:
+        """Stock per product and country."""
+        return await self._client._send(AVAILABLE_COUNT)
+
+
+class AccountResource(_Resource):
+    """The account behind the API key (``client.account``)."""
+
+    __slots__ = ()
+
+    async def me(self) -> Account:
+        """E-mail, number of active orders and wallet balance (cents)."""
+        return await self._client._send(ME)
+
+
+class ProxiesResource(_Resource):
+    """Proxy credentials (``client.proxies``)."""
+
+    __slots__ = ()
+
+    async def active(self, order_id: int) -> ActiveProxyList:
+        """The active proxies of an order, passwords included (hidden from ``repr``)."""
+        order_id = check_order_id(order_id)
+        return await self._client._send(ACTIVE_PROXIES, params={"order_id": str(order_id)})

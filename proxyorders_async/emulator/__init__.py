@@ -1,0 +1,71 @@
+"""An embedded emulator of the ProxyShard User API, for tests, demos and benchmarks.
+
+Standalone aiohttp.web application with real state (accounts, wallets, orders, stock, promo
+codes), deterministic seeding, fault injection and a request journal. It never imports the SDK
+client: the two must be able to disagree, which is how tests catch a wrong wire format.
+
+::
+
+    from proxyorders_async.emulator import Emulator, FaultSpec
+
+    async with Emulator(orders=5000, seed=1) as emu:
+        emu.faults.set("orders.purchase", reset_after_rate=1.0)
+        ...  # call emu.url with "Authorization: Bearer <emu.token>"
+        assert len(emu.journal_for("orders.purchase")) == 1
+
+Run it as a process with ``python -m proxyorders_async.emulator --port 8765 --orders 5000``.
+Deliberate differences from the provider are listed in ``DEVIATIONS.md`` beside this file.
+"""
+
+from ._app import Settings, create_app
+from ._catalog import (
+    ADDONS,
+    CYCLES,
+    DEFAULT_STOCK,
+    LIFETIME,
+    PRODUCTS,
+    PROMO_CODES,
+    Addon,
+    Cycle,
+    Product,
+    ProductKind,
+    PromoCode,
+)
+from ._errors import ApiError
+from ._faults import ROUTE_NAMES, FailWith, Faults, FaultSpec
+from ._journal import Journal, JournalEntry
+from ._rules import MAX_QUANTITY, Quote, price
+from ._server import DEFAULT_BALANCE, Emulator
+from ._store import DEFAULT_NOW, Account, Order, Store
+
+__all__ = [
+    "ADDONS",
+    "CYCLES",
+    "DEFAULT_BALANCE",
+    "DEFAULT_NOW",
+    "DEFAULT_STOCK",
+    "LIFETIME",
+    "MAX_QUANTITY",
+    "PRODUCTS",
+    "PROMO_CODES",
+    "ROUTE_NAMES",
+    "Account",
+    "Addon",
+    "ApiError",
+    "Cycle",
+    "Emulator",
+    "FailWith",
+    "FaultSpec",
+    "Faults",
+    "Journal",
+    "JournalEntry",
+    "Order",
+    "Product",
+    "ProductKind",
+    "PromoCode",
+    "Quote",
+    "Settings",
+    "Store",
+    "create_app",
+    "price",
+]

@@ -1,0 +1,64 @@
+"""Type-checked by mypy --strict, never run: the public API's types as users see them."""
+
+from __future__ import annotations
+
+from typing_extensions import assert_type
+
+from proxyorders_async import (
+    Account,
+    ActiveProxyList,
+    BillingCycleChange,
+    DatacenterIspPurchase,
+    OperationResult,
+    Order,
+    OrderDetail,
+    OrderIterator,
+    OrderPage,
+    OrderStatus,
+    PageIterator,
+    PriceQuote,
+    Product,
+    ProxyOrdersClient,
+    ProxyOrdersError,
+    PurchaseResult,
+    QuoteRequest,
+    StockLevel,
+)
+
+
+async def usage() -> None:
+    async with ProxyOrdersClient(token="t", base_url="http://127.0.0.1:1") as client:
+        assert_type(await client.account.me(), Account)
+        assert_type(await client.catalog.products(), tuple[Product, ...])
+        assert_type(await client.catalog.available_count(), tuple[StockLevel, ...])
+        assert_type(await client.proxies.active(1), ActiveProxyList)
+        assert_type(await client.orders.calculate("Datacenter Proxy", location="DE"), PriceQuote)
+        bought = await client.orders.purchase(
+            DatacenterIspPurchase(product="Datacenter Proxy", location="DE", cycle="monthly")
+        )
+        assert_type(bought, PurchaseResult)
+        assert_type(bought.order_id, int)
+        change = await client.orders.change_billing_cycle(bought.order_id, cycle="monthly")
+        assert_type(change, BillingCycleChange)
+        assert_type(await client.orders.edit_auto_renewal(1, auto_renewal=True), OperationResult)
+        assert_type(await client.orders.list(OrderStatus.ACTIVE, limit=50), OrderPage)
+        assert_type(await client.orders.get(1), OrderDetail)
+        assert_type(await client.orders.renew(1), OperationResult)
+        assert_type(await client.orders.set_tag(1, "x"), OperationResult)
+        pages = client.orders.pages("all", page_size=100, concurrency=4)
+        assert_type(pages, PageIterator)
+        async for page in pages:
+            assert_type(page, OrderPage)
+        orders = client.orders.iter("all", dedupe=True)
+        assert_type(orders, OrderIterator)
+        async for order in orders:
+            assert_type(order, Order)
+        assert_type(orders.resume_uri, str | None)
+        quotes = await client.orders.calculate_many([QuoteRequest(product="ISP Proxy")])
+        assert_type(quotes, list[PriceQuote | ProxyOrdersError])
+        strict = await client.orders.calculate_many(
+            [QuoteRequest(product="ISP Proxy")], return_exceptions=False
+        )
+        assert_type(strict, list[PriceQuote])
+        fast = client.with_options(timeout=5, max_retries=0, deadline=10)
+        assert_type(fast, ProxyOrdersClient)
