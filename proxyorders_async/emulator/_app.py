@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http
 import json
 import logging
 import socket
@@ -52,7 +53,6 @@ _GATEWAY_HTML = (
     "<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
     "</h1></center><hr><center>nginx</center></body></html>"
 )
-_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 # Sent as SO_LINGER before closing: a zero linger time makes close() send an RST, which is
 # what "connection reset by peer" is, rather than an orderly FIN.
 _LINGER_RST = struct.pack("ii", 1, 0)
@@ -147,6 +147,7 @@ class _Api:
         decision = self.faults.decide(route, request.path)
         ctx = _Ctx(decision, list(decision.names), self._lookup(request))
         status: int | None = None
+        self.journal.in_flight += 1
         try:
             if decision.delay:
                 await asyncio.sleep(decision.delay)
@@ -171,6 +172,7 @@ class _Api:
             status = None
             raise
         finally:
+            self.journal.in_flight -= 1
             self._record(request, seq, route, ctx, status)
 
     def _record(
@@ -268,7 +270,7 @@ class _Api:
         if status == 429:
             headers = {} if spec.retry_after is None else {"Retry-After": str(spec.retry_after)}
             return _error(429, "Too many requests", headers)
-        reason = _REASONS.get(status, "Error")
+        reason = http.HTTPStatus(status).phrase
         if spec.error_body == "html":
             html = _GATEWAY_HTML.format(status=status, reason=reason)
             return web.Response(text=html, status=status, content_type="text/html")

@@ -28,11 +28,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fnmatch
+import http
 import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 __all__ = [
     "ROUTE_NAMES",
@@ -65,7 +66,7 @@ ROUTE_NAMES = frozenset(
 
 #: What ``fail_first`` does: answer with this HTTP status (429 carries ``Retry-After``) or
 #: apply the named connection fault.
-FailWith = int | Literal["reset_before", "reset_after", "truncate"]
+FailWith: TypeAlias = int | Literal["reset_before", "reset_after", "truncate"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,8 +128,19 @@ class FaultSpec:
                 raise ValueError(f"{name} must be >= 0")
         if self.error_rate and not self.error_statuses:
             raise ValueError("error_statuses must not be empty when error_rate > 0")
-        if isinstance(self.fail_with, int) and not 400 <= self.fail_with <= 599:
-            raise ValueError("fail_with must be a 4xx/5xx status or a connection fault name")
+        for status in self.error_statuses:
+            _check_status("error_statuses", status)
+        if isinstance(self.fail_with, int):
+            _check_status("fail_with", self.fail_with)
+        elif self.fail_with not in ("reset_before", "reset_after", "truncate"):
+            raise ValueError(
+                f"fail_with must be a status or a connection fault, not {self.fail_with!r}"
+            )
+
+
+def _check_status(name: str, status: int) -> None:
+    if not 400 <= status <= 599 or status not in _KNOWN_STATUSES:
+        raise ValueError(f"{name} must hold known 4xx/5xx statuses, got {status}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +158,7 @@ class Decision:
 
 
 _NO_FAULT = Decision()
+_KNOWN_STATUSES = frozenset(s.value for s in http.HTTPStatus)
 
 
 class Faults:

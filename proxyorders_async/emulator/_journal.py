@@ -51,6 +51,8 @@ class Journal:
         self.enabled = enabled
         self._entries: list[JournalEntry] = []
         self._seq = 0
+        self.in_flight = 0
+        """Requests received whose response has not finished yet (stalled ones included)."""
 
     def next_seq(self) -> int:
         """Reserve the sequence number of a request that just arrived."""
