@@ -18,7 +18,7 @@ import attrs
 import cattrs
 from yarl import URL
 
-from ._converters import describe_error
+from ._converters import describe_error, loads_json
 from ._endpoints import Endpoint
 from ._exceptions import (
     APIConnectionError,
@@ -30,7 +30,6 @@ from ._exceptions import (
 )
 from ._protocol import (
     DEFAULT_BASE_URL,
-    decode_json,
     endpoint_url,
     invalid_body,
     make_status_error,
@@ -71,6 +70,18 @@ class _Options:
     connect_timeout: float
     max_retries: int
     deadline: float | None
+    # Built once (and again by attrs.evolve): the per-attempt timeout when no deadline applies.
+    client_timeout: aiohttp.ClientTimeout = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(
+            lambda self: aiohttp.ClientTimeout(
+                total=self.timeout, connect=min(self.connect_timeout, self.timeout)
+            ),
+            takes_self=True,
+        ),
+    )
 
 
 class _State(enum.Enum):
@@ -106,6 +117,9 @@ class _Core:
         self.max_response_bytes = max_response_bytes
         self.retry_policy = retry_policy
         self.rng = random.Random()
+        # One slot per pooled connection, taken before an attempt's timeout starts: waiting
+        # for a free connection sends nothing, so it must not time out as a lost request.
+        self.slots: asyncio.Semaphore | None = None
         # Built once; the token lives only here and in requests to base_url's origin.
         self.headers = {
             "Authorization": f"Bearer {token}",
@@ -123,8 +137,29 @@ class _Core:
             self.session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
         elif self.session.closed:
             raise ClientClosedError("the aiohttp session given to ProxyOrdersClient is closed")
+        if self.slots is None:
+            pool = self.session.connector.limit if self.session.connector is not None else 0
+            self.slots = asyncio.Semaphore(min(self.max_connections, pool or self.max_connections))
         self.state = _State.OPENED
         return self.session
+
+    async def acquire_slot(self, timeout: float | None) -> bool:
+        """Wait for a free connection slot; False if ``timeout`` seconds pass first."""
+        slots = self.slots
+        assert slots is not None  # session_for_request() made it
+        if timeout is None or not slots.locked():
+            await slots.acquire()
+            return True
+        try:
+            await asyncio.wait_for(slots.acquire(), max(timeout, 0.0))
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def release_slot(self) -> None:
+        """Give back the slot taken by :meth:`acquire_slot`."""
+        assert self.slots is not None
+        self.slots.release()
 
 
 def _check_seconds(name: str, value: object) -> float:
@@ -365,19 +400,30 @@ class ProxyOrdersClient:
         attempt = 0
         while True:
             attempt += 1
+            remaining = None if deadline_at is None else deadline_at - loop.time()
+            if not await core.acquire_slot(remaining):
+                raise APITimeoutError(
+                    f"deadline of {options.deadline}s exceeded waiting for a free connection "
+                    "(nothing was sent)",
+                    method=method,
+                    url=shown,
+                    attempts=attempt - 1,
+                )
             attempt_timeout = options.timeout
+            timeout = options.client_timeout
             if deadline_at is not None:
                 attempt_timeout = min(attempt_timeout, deadline_at - loop.time())
                 if attempt_timeout <= 0:
+                    core.release_slot()
                     raise APITimeoutError(
                         f"deadline of {options.deadline}s exceeded",
                         method=method,
                         url=shown,
                         attempts=attempt - 1,
                     )
-            timeout = aiohttp.ClientTimeout(
-                total=attempt_timeout, connect=min(options.connect_timeout, attempt_timeout)
-            )
+                timeout = aiohttp.ClientTimeout(
+                    total=attempt_timeout, connect=min(options.connect_timeout, attempt_timeout)
+                )
             started = loop.time()
             retry_after: float | None = None
             error: APIError
@@ -460,7 +506,7 @@ class ProxyOrdersClient:
                     )
                 if 200 <= status < 300:
                     try:
-                        data = decode_json(raw)
+                        data = loads_json(raw)
                     except ValueError:
                         failure, error = (
                             Failure.LOST,
@@ -496,6 +542,8 @@ class ProxyOrdersClient:
                         attempts=attempt,
                         retry_after=retry_after,
                     )
+            finally:
+                core.release_slot()
             decision = decide(
                 failure, endpoint.safety, attempt=attempt, max_retries=options.max_retries
             )

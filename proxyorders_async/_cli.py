@@ -1,0 +1,561 @@
+"""The ``proxyorders`` command line (also ``python -m proxyorders_async``).
+
+This module parses arguments, maps failures to exit codes and runs one command inside
+``asyncio.run`` with one :class:`ProxyOrdersClient`. It imports neither rich nor the command
+modules at import time: ``--help`` works without the ``cli`` extra, and a missing rich is
+reported as a one-line hint instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import NoReturn
+
+from ._cli_base import (
+    EXIT_AUTH,
+    EXIT_CONNECTION,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OUTCOME_UNKNOWN,
+    EXIT_USAGE,
+    CommandError,
+    Invocation,
+)
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    ProxyOrdersError,
+    PurchaseOutcomeUnknownError,
+)
+from ._models import Addon
+from ._validation import OrderStatus
+from ._version import __version__
+
+__all__ = ["build_parser", "main", "run"]
+
+TOKEN_ENV = "PROXYORDERS_TOKEN"
+BASE_URL_ENV = "PROXYORDERS_BASE_URL"
+INSTALL_HINT = "error: the proxyorders command needs rich: pip install 'proxyorders-async[cli]'"
+# Exit status of a process whose stdout reader went away (128 + SIGPIPE), as shells report it.
+EXIT_BROKEN_PIPE = 141
+
+DESCRIPTION = """\
+Command line for the ProxyShard User API: account, catalog, quotes, purchases, orders and
+resumable exports. Money is shown in dollars and exported as integer cents."""
+
+EPILOG = f"""\
+exit codes:
+  0    success
+  1    API error or other failure (a quote row failed, a purchase was declined)
+  2    usage error: bad arguments or input file, or a purchase needs --yes
+  3    authentication error: no API key, or the API answered 401
+  4    purchase or renewal outcome unknown: check orders and wallet before retrying
+  5    cannot reach the API: connection failed or timed out
+  130  interrupted (Ctrl-C)
+
+environment:
+  {TOKEN_ENV}     API key (safer than --token, which other users can see in ps)
+  {BASE_URL_ENV}  API origin (default https://user-api.proxyshard.com)
+
+Global options (--token, --base-url, --timeout, --debug) go before or after the command."""
+
+STATUSES = [status.value for status in OrderStatus]
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument types: each raises ArgumentTypeError, which argparse turns into exit status 2.
+
+
+def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer within ``low..high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f">= {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+
+    return parse
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def addon(text: str) -> Addon:
+    """An argparse type: ``KEY=QTY`` as an :class:`Addon`."""
+    key, sep, qty = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=QTY such as p0f_slots=5, got {text!r}")
+    try:
+        return Addon(key.strip(), int(qty))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"QTY must be an integer >= 1, got {qty!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    # Subcommands repeat the global options with SUPPRESS defaults, so that they may be given
+    # after the command without resetting a value given before it.
+    def default(value: object) -> object:
+        return value if top_level else argparse.SUPPRESS
+
+    group = parser.add_argument_group("global options")
+    group.add_argument(
+        "--token",
+        default=default(None),
+        help=f"API key (default: ${TOKEN_ENV}; prefer the variable: options show in ps)",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default(None),
+        help=f"API origin (default: ${BASE_URL_ENV}, else https://user-api.proxyshard.com)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        metavar="SECONDS",
+        default=default(None),
+        help="limit of each HTTP attempt (default 30)",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="log every request at DEBUG on stderr and show tracebacks (never the API key)",
+    )
+
+
+def _add_order_options(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--location", help="country code, e.g. DE (Datacenter, ISP and some other plans)")
+    add("--cycle", help="billing cycle name as listed by 'proxyorders products', e.g. monthly")
+    add("--quantity", type=int_between(1), help="IPs, GB or devices, depending on the product")
+    add("--promo-code", metavar="CODE", help="promo code to apply")
+    add(
+        "--addon",
+        type=addon,
+        action="append",
+        metavar="KEY=QTY",
+        help="add-on to include, e.g. p0f_slots=5 (repeatable)",
+    )
+
+
+class _Builder:
+    """Adds subcommands that share the global options, ``--json`` and the epilog."""
+
+    def __init__(self) -> None:
+        self.common = argparse.ArgumentParser(add_help=False)
+        _add_global_options(self.common, top_level=False)
+        self.as_json = argparse.ArgumentParser(add_help=False)
+        self.as_json.add_argument(
+            "--json", action="store_true", help="print machine-readable JSON on stdout"
+        )
+
+    def add(
+        self,
+        commands: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        summary: str,
+        *,
+        key: str | None = None,
+        json: bool = True,
+        description: str | None = None,
+    ) -> argparse.ArgumentParser:
+        parents = [self.common, self.as_json] if json else [self.common]
+        parser = commands.add_parser(
+            name,
+            help=summary,
+            description=description or summary[:1].upper() + summary[1:] + ".",
+            parents=parents,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.set_defaults(command=key or name)
+        return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``proxyorders``."""
+    parser = argparse.ArgumentParser(
+        prog="proxyorders",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_global_options(parser, top_level=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    build = _Builder()
+
+    build.add(commands, "me", "show the account: e-mail, active orders, wallet balance")
+    build.add(commands, "products", "list products with their locations and billing cycles")
+    build.add(commands, "stock", "show how many proxies are in stock per product and country")
+    _add_quote(build, commands)
+    _add_purchase(build, commands)
+    _add_orders(build, commands)
+    _add_emulator(commands)
+    return parser
+
+
+def _add_quote(
+    build: _Builder, commands: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    quote = build.add(
+        commands,
+        "quote",
+        "price a purchase without buying, or a batch of quotes from a CSV file",
+        description=(
+            "Price a purchase without buying anything. With --from-csv, quote every row of a\n"
+            "CSV file with the columns product,location,cycle,quantity,promo_code (header\n"
+            "required, empty cells allowed); the exit status is 1 if any row failed."
+        ),
+    )
+    quote.add_argument("product", nargs="?", help='product name, e.g. "Datacenter Proxy"')
+    _add_order_options(quote)
+    quote.add_argument("--from-csv", metavar="FILE", help="quote every row of this CSV file")
+    quote.add_argument(
+        "--concurrency",
+        type=int_between(1, 64),
+        default=8,
+        metavar="N",
+        help="quotes in flight at once with --from-csv (default 8)",
+    )
+
+
+def _add_purchase(
+    build: _Builder, commands: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    purchase = build.add(
+        commands,
+        "purchase",
+        "buy an order (charges the wallet): shows the quote, then asks to confirm",
+        description=(
+            "Buy an order. The quote and the wallet balance are shown first, then you are asked\n"
+            "to confirm. Without a terminal, --yes is required (nothing is ever bought\n"
+            "silently); --dry-run only quotes. Which options apply depends on the product:\n"
+            '  "Datacenter Proxy", "ISP Proxy": --location and --cycle required\n'
+            '  "Standart Residential Proxy", "Premium Residential Proxy": --quantity in GB\n'
+            '  "Unmetered Residential proxy": --cycle required\n'
+            "  any other plan: --cycle required, --location and --quantity optional"
+        ),
+    )
+    purchase.add_argument("product", help="product name, exactly as the API spells it")
+    _add_order_options(purchase)
+    purchase.add_argument("--auto-renewal", action="store_true", help="renew automatically")
+    purchase.add_argument(
+        "-y", "--yes", action="store_true", help="buy without asking (needed without a terminal)"
+    )
+    purchase.add_argument("--dry-run", action="store_true", help="only show the quote")
+
+
+def _add_orders(
+    build: _Builder, commands: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    orders = commands.add_parser(
+        "orders",
+        help="list, inspect, change and export orders",
+        description="List, inspect, change and export orders.",
+        parents=[build.common],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = orders.add_subparsers(title="actions", metavar="ACTION", required=True)
+    order_id = int_between(1)
+
+    listing = build.add(actions, "list", "show one page of orders", key="orders.list")
+    listing.add_argument("status", choices=STATUSES)
+    listing.add_argument("--offset", type=int_between(0), default=0, help="orders to skip")
+    listing.add_argument(
+        "--limit", type=int_between(1, 100), default=20, help="page size, 1-100 (default 20)"
+    )
+
+    get = build.add(actions, "get", "show one order in full", key="orders.get")
+    get.add_argument("order_id", type=order_id, metavar="ID")
+
+    cycle = build.add(
+        actions,
+        "cycle",
+        "switch a Datacenter/ISP order to another billing cycle",
+        key="orders.cycle",
+    )
+    cycle.add_argument("order_id", type=order_id, metavar="ID")
+    cycle.add_argument("cycle", metavar="CYCLE", help="e.g. monthly")
+
+    renewal = build.add(
+        actions,
+        "auto-renewal",
+        "turn auto-renewal of a Datacenter/ISP order on or off",
+        key="orders.auto_renewal",
+    )
+    renewal.add_argument("order_id", type=order_id, metavar="ID")
+    renewal.add_argument("state", choices=["on", "off"])
+
+    renew = build.add(
+        actions,
+        "renew",
+        "pay for an on-hold order now (charges the wallet; asks to confirm)",
+        key="orders.renew",
+    )
+    renew.add_argument("order_id", type=order_id, metavar="ID")
+    renew.add_argument(
+        "-y", "--yes", action="store_true", help="renew without asking (needed without a terminal)"
+    )
+
+    tag = build.add(actions, "tag", "set the free-text tag of an order", key="orders.tag")
+    tag.add_argument("order_id", type=order_id, metavar="ID")
+    tag.add_argument("tag", metavar="TAG", help='the new tag ("" clears it)')
+
+    _add_export(build, actions)
+
+
+def _add_export(
+    build: _Builder, actions: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    export = build.add(
+        actions,
+        "export",
+        "write every order to a JSON Lines or CSV file, resumably",
+        key="orders.export",
+        json=False,
+        description=(
+            "Write every order in STATUS to FILE, one page at a time (constant memory), with\n"
+            "progress on stderr. After each page is safely on disk, FILE.checkpoint.json\n"
+            "records where the walk stands; if the export is killed, run the same command with\n"
+            "--resume to continue without duplicates or gaps. The checkpoint is removed when\n"
+            "the export completes. --out - writes to stdout (not resumable)."
+        ),
+    )
+    export.add_argument("status", choices=STATUSES)
+    export.add_argument("--out", required=True, metavar="FILE", help="output file, or - for stdout")
+    export.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        help="output format (default: from the file name: .csv, or .jsonl/.ndjson)",
+    )
+    export.add_argument(
+        "--page-size",
+        type=int_between(1, 100),
+        metavar="N",
+        help="orders per request, 1-100 (default 100; a resumed export keeps its own)",
+    )
+    export.add_argument(
+        "--concurrency",
+        type=int_between(1, 32),
+        default=1,
+        metavar="N",
+        help="pages fetched ahead in parallel, 1-32 (default 1)",
+    )
+    export.add_argument(
+        "--resume", action="store_true", help="continue an interrupted export from its checkpoint"
+    )
+    export.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="skip an order id already written (the list can shift while it is walked)",
+    )
+
+
+def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the embedded API emulator on this machine (to try the CLI offline)",
+        description=(
+            "Serve the embedded ProxyShard API emulator until Ctrl-C. It prints its url and a\n"
+            "demo token: export them as PROXYORDERS_BASE_URL and PROXYORDERS_TOKEN."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    emulator.set_defaults(command="emulator")
+    add = emulator.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    add("--port", type=int_between(0, 65535), default=8765, help="0 picks a free port (8765)")
+    add("--orders", type=int_between(0), default=100, help="orders to seed (default 100)")
+    add("--seed", type=int, default=0, help="seed of the orders and the token (default 0)")
+    add("--latency-ms", type=float, default=0.0, help="added latency on every request")
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a command
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    from .emulator.__main__ import main as emulator_main
+
+    argv = ["--host", args.host, "--port", str(args.port), "--orders", str(args.orders)]
+    argv += ["--seed", str(args.seed), "--latency-ms", str(args.latency_ms)]
+    return emulator_main(argv)
+
+
+def _resolve(args: argparse.Namespace) -> Invocation:
+    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV)
+    if token is None or not token.strip():
+        raise CommandError(f"no API key: pass --token or set {TOKEN_ENV}", code=EXIT_AUTH)
+    token = token.strip()
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        # A credential problem (often a pasted line break), so exit 3; never echo the key.
+        raise CommandError("the API key contains whitespace or control characters", code=EXIT_AUTH)
+    return Invocation(
+        token=token,
+        base_url=args.base_url or os.environ.get(BASE_URL_ENV) or None,
+        timeout=args.timeout,
+        debug=args.debug,
+    )
+
+
+def _rich_missing() -> bool:
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+class _Redacting(logging.Formatter):
+    """Formats records with the API key replaced by ``***``, whatever logged it."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._secret = secret
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace(self._secret, "***")
+
+
+@contextlib.contextmanager
+def _logging(debug: bool, secret: str) -> Iterator[None]:
+    """DEBUG logging of the SDK on stderr for the duration of one command (``--debug``)."""
+    if not debug:
+        yield
+        return
+    logger = logging.getLogger("proxyorders_async")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Redacting(secret))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        # main() may run many times in one process (tests, embedding): leave no handler behind.
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def _describe(exc: BaseException) -> tuple[int, str, list[str]]:
+    """Exit status, one-line message and hints for a failure."""
+    if isinstance(exc, CommandError):
+        return exc.code, exc.message, list(exc.hints)
+    if isinstance(exc, AuthenticationError):
+        return (
+            EXIT_AUTH,
+            f"authentication failed: {exc.message} (HTTP 401)",
+            [f"check the API key given with --token or ${TOKEN_ENV}"],
+        )
+    if isinstance(exc, PurchaseOutcomeUnknownError):
+        return (
+            EXIT_OUTCOME_UNKNOWN,
+            f"{exc.method} {exc.url} was sent but its outcome is unknown; it was not retried",
+            ["check 'proxyorders orders list all' and 'proxyorders me' before trying again"],
+        )
+    if isinstance(exc, APITimeoutError):
+        return EXIT_CONNECTION, f"the API did not answer in time: {exc}", []
+    if isinstance(exc, APIConnectionError):
+        return EXIT_CONNECTION, f"cannot reach the API: {exc}", []
+    if isinstance(exc, APIStatusError):
+        where = f"HTTP {exc.status} from {exc.method} {exc.url}"
+        return EXIT_ERROR, f"{exc.message} ({where})", []
+    if isinstance(exc, (ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError)):
+        return EXIT_USAGE, str(exc), []
+    if isinstance(exc, ProxyOrdersError):
+        return EXIT_ERROR, str(exc), []
+    if isinstance(exc, OSError):
+        return EXIT_ERROR, str(exc), []
+    return (
+        EXIT_ERROR,
+        f"unexpected {type(exc).__name__}: {exc}",
+        ["this is a bug in proxyorders: run again with --debug and report the traceback"],
+    )
+
+
+def _report(exc: BaseException, invocation: Invocation | None, debug: bool) -> int:
+    code, message, hints = _describe(exc)
+    if invocation is not None:
+        hints += invocation.hints
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    lines = [f"error: {' '.join(message.split())}", *(f"  {hint}" for hint in hints)]
+    text = "\n".join(lines)
+    if invocation is not None:
+        text = text.replace(invocation.token, "***")
+    print(text, file=sys.stderr)
+    return code
+
+
+def _silence_stdout() -> None:
+    # After EPIPE, Python would fail again flushing stdout at exit; point it at /dev/null.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``proxyorders`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (status 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "emulator":
+        return _run_emulator(args)
+    if _rich_missing():
+        print(INSTALL_HINT, file=sys.stderr)
+        return EXIT_USAGE
+    from ._cli_commands import run_command
+
+    invocation: Invocation | None = None
+    try:
+        invocation = _resolve(args)
+        with _logging(invocation.debug, invocation.token):
+            return asyncio.run(run_command(args, invocation))
+    except KeyboardInterrupt:
+        hints = invocation.hints if invocation is not None else []
+        print("\n".join(["interrupted", *(f"  {hint}" for hint in hints)]), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:
+        return _report(exc, invocation, bool(args.debug))
+
+
+def run() -> NoReturn:
+    """Console entry point: exit the process with :func:`main`'s status."""
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""What every part of the command line shares: exit codes, the errors commands raise and the
+settings of one invocation. Imports nothing beyond the standard library and the SDK's errors,
+so ``proxyorders --help`` works without the ``cli`` extra."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_CONNECTION",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_OUTCOME_UNKNOWN",
+    "EXIT_USAGE",
+    "CommandError",
+    "Invocation",
+    "UsageError",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_OUTCOME_UNKNOWN = 4
+EXIT_CONNECTION = 5
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """A failure reported as one ``error:`` line, then ``hints`` (what to do next)."""
+
+    def __init__(self, message: str, *, code: int = EXIT_ERROR, hints: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.hints = tuple(hints)
+
+
+class UsageError(CommandError):
+    """The command line asks for something impossible; nothing was sent to the API."""
+
+    def __init__(self, message: str, *, hints: Sequence[str] = ()) -> None:
+        super().__init__(message, code=EXIT_USAGE, hints=hints)
+
+
+@attrs.define(kw_only=True)
+class Invocation:
+    """Settings of one ``proxyorders`` run, resolved from options and the environment.
+
+    ``hints`` collects advice a command wants shown if it fails or is interrupted (for example
+    how to resume an export); ``main`` prints them after the error line.
+    """
+
+    token: str
+    base_url: str | None
+    timeout: float | None
+    debug: bool
+    hints: list[str] = attrs.field(factory=list)
