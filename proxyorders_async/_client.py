@@ -64,6 +64,18 @@ DEFAULT_MAX_CONNECTIONS = 100
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
+def _attempt_timeout(total: float, connect: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for one attempt.
+
+    The connect phase must run out strictly before the total, unrounded: aiohttp reports the
+    total as a bare ``TimeoutError`` that may come after sending, so a purchase stuck connecting
+    would otherwise be reported as "sent, outcome unknown" instead of "not sent".
+    """
+    return aiohttp.ClientTimeout(
+        total=total, connect=min(connect, total * 0.95), ceil_threshold=math.inf
+    )
+
+
 @attrs.frozen(kw_only=True)
 class _Options:
     timeout: float
@@ -76,9 +88,7 @@ class _Options:
         eq=False,
         repr=False,
         default=attrs.Factory(
-            lambda self: aiohttp.ClientTimeout(
-                total=self.timeout, connect=min(self.connect_timeout, self.timeout)
-            ),
+            lambda self: _attempt_timeout(self.timeout, self.connect_timeout),
             takes_self=True,
         ),
     )
@@ -91,7 +101,14 @@ class _State(enum.Enum):
 
 
 class _BodyTooLargeError(Exception):
-    pass
+    def __init__(self, head: bytes) -> None:
+        super().__init__()
+        self.head = head  # the first bytes, for the error's excerpt
+
+
+# An error page is read for its message only: a bigger one is cut here, not refused.
+_ERROR_BODY_BYTES = 64 * 1024
+_EXCERPT_BYTES = 4096
 
 
 class _Core:
@@ -120,6 +137,9 @@ class _Core:
         # One slot per pooled connection, taken before an attempt's timeout starts: waiting
         # for a free connection sends nothing, so it must not time out as a lost request.
         self.slots: asyncio.Semaphore | None = None
+        # Servers and proxies may echo the Authorization header back: see redact().
+        self._secret = token
+        self._secret_bytes = token.encode()
         # Built once; the token lives only here and in requests to base_url's origin.
         self.headers = {
             "Authorization": f"Bearer {token}",
@@ -127,6 +147,14 @@ class _Core:
             "Accept": "application/json",
         }
         self.json_headers = {**self.headers, "Content-Type": "application/json"}
+
+    def redact(self, text: str) -> str:
+        """``text`` with the API key masked (for messages built from what a server sent)."""
+        return text.replace(self._secret, "***") if self._secret in text else text
+
+    def redact_body(self, raw: bytes) -> bytes:
+        """A response body with the API key masked, before anything is built from it."""
+        return raw.replace(self._secret_bytes, b"***") if self._secret_bytes in raw else raw
 
     def session_for_request(self) -> aiohttp.ClientSession:
         if self.state is _State.CLOSED:
@@ -165,9 +193,13 @@ class _Core:
 def _check_seconds(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigurationError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float
+        raise ConfigurationError(f"{name} is too large to be a number of seconds") from None
+    if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigurationError(f"{name} must be a finite number of seconds > 0, got {value}")
-    return float(value)
+    return seconds
 
 
 def _check_token(token: object) -> str:
@@ -182,7 +214,7 @@ def _check_token(token: object) -> str:
         raise ConfigurationError(f"the API key is empty: pass token=... or set {TOKEN_ENV}")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
         # Never echo the token: the message only says what is wrong with it.
-        raise ConfigurationError("the API key contains whitespace or control characters")
+        raise ConfigurationError("token: the API key contains whitespace or control characters")
     return token
 
 
@@ -229,7 +261,9 @@ class ProxyOrdersClient:
     ) -> None:
         checked_token = _check_token(token)
         url = normalize_base_url(
-            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, allow_http=allow_http
+            # An explicit base_url="" is an error, not a silent switch to production.
+            base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
+            allow_http=allow_http,
         )
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigurationError(
@@ -241,6 +275,10 @@ class ProxyOrdersClient:
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be an int >= 1, got {value!r}")
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise ConfigurationError(
+                f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}"
+            )
         # max_retries always wins, so the common knob needs no RetryPolicy.
         policy = attrs.evolve(retry_policy or RetryPolicy(), max_retries=max_retries)
         self._core = _Core(
@@ -421,9 +459,7 @@ class ProxyOrdersClient:
                         url=shown,
                         attempts=attempt - 1,
                     )
-                timeout = aiohttp.ClientTimeout(
-                    total=attempt_timeout, connect=min(options.connect_timeout, attempt_timeout)
-                )
+                timeout = _attempt_timeout(attempt_timeout, options.connect_timeout)
             started = loop.time()
             retry_after: float | None = None
             error: APIError
@@ -437,7 +473,7 @@ class ProxyOrdersClient:
                     allow_redirects=False,
                 ) as response:
                     status = response.status
-                    raw = await self._read_body(response)
+                    raw = core.redact_body(await self._read_body(response))
                     if status >= 300 or status < 200:
                         retry_after = parse_retry_after(response.headers.get("Retry-After"))
                         reason = response.reason or ""
@@ -445,7 +481,7 @@ class ProxyOrdersClient:
                 failure, error = (
                     Failure.NOT_SENT,
                     APIConnectionError(
-                        f"cannot connect to the API: {exc}",
+                        core.redact(f"cannot connect to the API: {exc}"),
                         method=method,
                         url=shown,
                         attempts=attempt,
@@ -471,13 +507,13 @@ class ProxyOrdersClient:
                         attempts=attempt,
                     ),
                 )
-            except _BodyTooLargeError:
+            except _BodyTooLargeError as exc:
                 failure, error = (
                     Failure.INVALID,
                     invalid_body(
                         f"response body exceeds {core.max_response_bytes} bytes",
                         status=status,
-                        body="",
+                        body=core.redact(exc.head.decode("utf-8", errors="replace")),
                         method=method,
                         url=shown,
                         attempts=attempt,
@@ -487,7 +523,7 @@ class ProxyOrdersClient:
                 failure, error = (
                     Failure.LOST,
                     APIConnectionError(
-                        f"connection failed: {type(exc).__name__}: {exc}",
+                        core.redact(f"connection failed: {type(exc).__name__}: {exc}"),
                         method=method,
                         url=shown,
                         attempts=attempt,
@@ -507,7 +543,7 @@ class ProxyOrdersClient:
                 if 200 <= status < 300:
                     try:
                         data = loads_json(raw)
-                    except ValueError:
+                    except (ValueError, RecursionError):  # RecursionError: nesting bombs
                         failure, error = (
                             Failure.LOST,
                             invalid_body(
@@ -571,17 +607,22 @@ class ProxyOrdersClient:
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self._core.max_response_bytes
+        cut = not 200 <= response.status < 300
+        if cut:
+            limit = min(limit, _ERROR_BODY_BYTES)
         length = response.content_length
-        if length is not None:
-            if length > limit:
-                raise _BodyTooLargeError
+        if length is not None and length <= limit:
             return await response.read()
+        if length is not None and not cut:
+            raise _BodyTooLargeError(await response.content.read(_EXCERPT_BYTES))
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > limit:
-                raise _BodyTooLargeError
+                if cut:
+                    return b"".join(chunks) + chunk[: limit - size + len(chunk)]
+                raise _BodyTooLargeError((b"".join(chunks) + chunk)[:_EXCERPT_BYTES])
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -7,10 +7,23 @@ silently coercing them would turn a server bug into a wrong order or a flipped s
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any, TypeVar, get_type_hints
 
+import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
+
+from ._models import Order
+
+_orjson_loads: Callable[[bytes], Any] | None
+try:  # the optional ``speed`` extra
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson_loads = None
 
 T = TypeVar("T")
 
@@ -50,6 +63,7 @@ def make_converter() -> cattrs.Converter:
         converter.register_structure_hook(kind, _strict(kind))
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook_factory(is_sequence, _array_only)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     return converter
 
@@ -58,6 +72,18 @@ def _structure_float(value: Any, _type: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"expected a number, got {type(value).__name__}")
     return float(value)
+
+
+def _array_only(kind: Any, converter: cattrs.BaseConverter) -> Any:
+    # cattrs turns any iterable into a tuple: "monthly" would become ('m', 'o', ...) and {} ().
+    structure = homogenous_tuple_structure_factory(kind, converter)
+
+    def hook(value: Any, _type: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected an array, got {type(value).__name__}")
+        return structure(value, _type)
+
+    return hook
 
 
 def describe_error(exc: BaseException) -> str:
@@ -72,3 +98,119 @@ def describe_error(exc: BaseException) -> str:
 
 CONVERTER = make_converter()
 """The SDK's converter; use it to (un)structure models in your own code too."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast paths of the hot spots. Each accepts only input that the converter would turn into the
+# same value, and answers None for anything else, so that the converter decides (and names the
+# offending field): results and errors are the converter's, only the common case is cheaper.
+
+
+def loads_json(body: bytes) -> Any:
+    """Parse a response body: with orjson when installed, else (or when it refuses) the stdlib.
+
+    Anything orjson rejects (NaN, non-UTF-8, lone surrogates) is parsed by :func:`json.loads`,
+    so results and errors are the stdlib's; one difference remains: orjson reads an integer
+    outside the 64-bit range as a float, which the strict int hooks then refuse.
+    """
+    if _orjson_loads is not None:
+        try:
+            return _orjson_loads(body)
+        except ValueError:
+            pass
+    return json.loads(body)
+
+
+# The fields the order fast path was written for; any change to Order disables it (a unit test
+# then fails) rather than letting it build orders the converter would not.
+_ORDER_FIELDS: dict[str, Any] = {
+    "order_id": int,
+    "product_id": int,
+    "product_name": str,
+    "cycle_id": int,
+    "cycle_name": str,
+    "expires_at": datetime | None,
+    "auto_renewal": bool | None,
+    "tag": str | None,
+}
+
+
+def _order_setters() -> tuple[Callable[[Order, Any], None], ...] | None:
+    fields = attrs.fields(Order)
+    plain = all(
+        f.validator is None and f.converter is None and f.default in (attrs.NOTHING, None)
+        for f in fields
+    )
+    if (
+        not plain
+        or [f.name for f in fields] != list(_ORDER_FIELDS)
+        or get_type_hints(Order) != _ORDER_FIELDS
+        or hasattr(Order, "__attrs_post_init__")
+        or "__slots__" not in Order.__dict__
+    ):
+        return None
+    # The slots' own descriptors: what the generated frozen __init__ does, minus the call.
+    return tuple(Order.__dict__[name].__set__ for name in _ORDER_FIELDS)
+
+
+_ORDER_SETTERS = _order_setters()
+_ORDER_GETTER = itemgetter(*_ORDER_FIELDS)
+UTC = timezone.utc
+ORDER_FAST_PATH = _ORDER_SETTERS is not None
+"""Whether :func:`structure_orders` is active (it is unless ``Order`` changed shape)."""
+
+
+def structure_orders(items: Any) -> tuple[Order, ...] | None:
+    """A JSON array of orders as ``Order`` objects, or None if the converter must decide.
+
+    Same result as ``CONVERTER.structure(items, tuple[Order, ...])`` for a list of dicts with
+    the expected types, at a third of the cost: type checks inline, no per-field hook calls.
+    """
+    if _ORDER_SETTERS is None or type(items) is not list:
+        return None
+    set_id, set_pid, set_pname, set_cid, set_cname, set_expires, set_renew, set_tag = _ORDER_SETTERS
+    new, fields, fromiso, utc = object.__new__, _ORDER_GETTER, datetime.fromisoformat, UTC
+    orders: list[Order] = []
+    append = orders.append
+    try:
+        for item in items:
+            if type(item) is not dict:
+                return None
+            try:
+                order_id, product_id, pname, cycle_id, cname, expires, renew, tag = fields(item)
+            except KeyError:  # optional fields may be absent; required ones raise again here
+                get = item.get
+                order_id, product_id = item["order_id"], item["product_id"]
+                pname, cycle_id, cname = item["product_name"], item["cycle_id"], item["cycle_name"]
+                expires, renew, tag = get("expires_at"), get("auto_renewal"), get("tag")
+            # type() rather than isinstance(), as in the strict hooks: True is no order id.
+            if (
+                not (int is type(order_id) is type(product_id) is type(cycle_id))
+                or not (str is type(pname) is type(cname))
+                or (renew is not None and type(renew) is not bool)
+                or (tag is not None and type(tag) is not str)
+            ):
+                return None
+            if expires is not None:
+                if type(expires) is not str:
+                    return None
+                try:
+                    # Python >= 3.11 reads a "Z" suffix exactly as parse_datetime does.
+                    expires = fromiso(expires)
+                except ValueError:
+                    expires = parse_datetime(expires)  # "Z" on 3.10; raises if not ISO 8601
+                if expires.tzinfo is None:
+                    expires = expires.replace(tzinfo=utc)
+            order = new(Order)
+            set_id(order, order_id)
+            set_pid(order, product_id)
+            set_pname(order, pname)
+            set_cid(order, cycle_id)
+            set_cname(order, cname)
+            set_expires(order, expires)
+            set_renew(order, renew)
+            set_tag(order, tag)
+            append(order)
+    except (KeyError, ValueError):  # a missing field, an unparsable date
+        return None
+    return tuple(orders)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Literal
 
+import attr
 import attrs
 
 from ._validation import (
@@ -106,7 +107,10 @@ class Addon:
 
 def _wire_dict(obj: Any) -> dict[str, Any]:
     """JSON body of a request model: every field that is not ``None``."""
-    return attrs.asdict(obj, filter=lambda _attr, value: value is not None)
+    # attr.asdict (not attrs.asdict) turns the addons tuple into a list, as JSON has it.
+    return attr.asdict(
+        obj, filter=lambda _attr, value: value is not None, retain_collection_types=False
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from yarl import URL
 
-from ._converters import CONVERTER
+from ._converters import CONVERTER, structure_orders
 from ._endpoints import LIST_ORDERS
 from ._exceptions import InvalidArgumentError, PaginationError
 from ._models import Order, OrderPage
@@ -50,6 +50,19 @@ _structure_page = CONVERTER.get_structure_hook(_PageBody)
 
 def decode_page(data: Any, url: str) -> OrderPage:
     """Decode a ``GET /user/api/orders`` body into an :class:`OrderPage` fetched from ``url``."""
+    if type(data) is dict:
+        orders = structure_orders(data.get("orders"))
+        count, next_uri, prev_uri = data.get("count"), data.get("next"), data.get("prev")
+        if (
+            orders is not None
+            and (count is None or type(count) is int)
+            and (next_uri is None or type(next_uri) is str)
+            and (prev_uri is None or type(prev_uri) is str)
+        ):
+            if count is None:
+                count = len(orders)
+            return OrderPage(orders=orders, count=count, next=next_uri, prev=prev_uri, url=url)
+    # Anything unusual: the converter decides, and its error names the offending field.
     body: _PageBody = _structure_page(data, _PageBody)
     count = len(body.orders) if body.count is None else body.count
     return OrderPage(orders=body.orders, count=count, next=body.next, prev=body.prev, url=url)
@@ -137,22 +150,41 @@ async def _walk(
 
     visited.add(str(first))
     schedule(first)
+    last_ids: tuple[int, ...] | None = None
     try:
         while window:
             page_url, task = window.popleft()
             page = await task
+            ids = tuple(order.order_id for order in page.orders)
+            if ids == last_ids and page.next is not None:
+                # Distinct next URIs, same orders (an ignored offset, or rows inserted as fast
+                # as the walk reads): the visited set cannot see this loop.
+                raise PaginationError(
+                    "the server sent the same orders as the previous page and announced yet "
+                    "another page; stopping instead of looping (the list is not advancing)",
+                    method="GET",
+                    url=page.url,
+                )
+            last_ids = ids
             state.pages += 1
             real_next: URL | None = None
+            refused: PaginationError | None = None
             if page.next is not None and (max_pages is None or state.pages < max_pages):
-                real_next = resolve_next(base, page.next, page_url=page.url)
-                key = str(real_next)
-                if key in visited:
-                    raise PaginationError(
-                        f"next URI {key} was already fetched; stopping instead of looping forever",
-                        method="GET",
-                        url=page.url,
+                try:
+                    real_next = resolve_next(
+                        base, page.next, page_url=page.url, relative_to=page_url
                     )
-                visited.add(key)
+                    key = str(real_next)
+                    if key in visited:
+                        raise PaginationError(
+                            f"next URI {key} was already fetched; stopping instead of looping",
+                            method="GET",
+                            url=page.url,
+                        )
+                    visited.add(key)
+                except PaginationError as exc:
+                    # This page is good: hand it over, then refuse to go further.
+                    real_next, refused = None, exc
             if window and (real_next is None or window[0][0] != real_next):
                 if real_next is not None:
                     logger.debug("next URI %s was not the predicted one; refetching", real_next)
@@ -173,6 +205,8 @@ async def _walk(
             state.next_url = page.next
             state.done = page.next is None
             yield page
+            if refused is not None:
+                raise refused
     finally:
         if window:
             await drop_window()

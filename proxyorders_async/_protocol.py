@@ -84,8 +84,12 @@ def same_origin(a: URL, b: URL) -> bool:
     return a.scheme == b.scheme and a.host == b.host and a.port == b.port
 
 
-def resolve_next(base: URL, next_uri: str, *, page_url: str) -> URL:
-    """Resolve a page's ``next`` URI against ``base`` and check it may receive the token.
+def resolve_next(base: URL, next_uri: str, *, page_url: str, relative_to: URL | None = None) -> URL:
+    """Resolve a page's ``next`` URI and check it may receive the token.
+
+    A relative URI is resolved against ``relative_to`` (the page it came from, so a query-only
+    ``?offset=40`` keeps the page's path) or else ``base``; the result must be on ``base``'s
+    origin.
 
     Raises :class:`PaginationError` for another origin (including an https to http downgrade),
     embedded credentials, or a value that is not a URI; nothing is sent in that case.
@@ -95,7 +99,7 @@ def resolve_next(base: URL, next_uri: str, *, page_url: str) -> URL:
             f"server sent an unusable next URI: {next_uri!r}", method="GET", url=page_url
         )
     try:
-        target = base.join(URL(next_uri.strip()))
+        target = (base if relative_to is None else relative_to).join(URL(next_uri.strip()))
     except (TypeError, ValueError) as exc:
         raise PaginationError(
             f"server sent an unparsable next URI: {exc}", method="GET", url=page_url
@@ -116,7 +120,10 @@ def resolve_next(base: URL, next_uri: str, *, page_url: str) -> URL:
 
 def decode_json(body: bytes) -> Any:
     """Parse a JSON body; raises ``ValueError`` (``json.JSONDecodeError``) if it is not JSON."""
-    return json.loads(body)
+    try:
+        return json.loads(body)
+    except RecursionError:  # "[[[[..." nested past the interpreter's limit
+        raise ValueError("JSON nested too deeply") from None
 
 
 def body_for_error(body: bytes) -> Any:
@@ -125,7 +132,7 @@ def body_for_error(body: bytes) -> Any:
     if len(text) <= 64 * 1024:
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return excerpt(text)
 
@@ -188,6 +195,14 @@ def invalid_body(
 ) -> APIResponseValidationError:
     """The error for a 2xx body that is not what the API promises."""
     shown = body if isinstance(body, (dict, list)) else excerpt(str(body))
+    if shown is body:
+        # A decoded body is kept whole only when small, as body_for_error does.
+        try:
+            text = json.dumps(body, default=str)
+        except (ValueError, TypeError, RecursionError):
+            text = str(body)
+        if len(text) > 64 * 1024:
+            shown = excerpt(text)
     return APIResponseValidationError(
         reason, status=status, body=shown, method=method, url=url, attempts=attempts
     )

@@ -8,7 +8,7 @@ Nothing here touches the network, so every decision is unit-testable. The transp
 | connection never established (refused,   | retry                     | retry: nothing sent   |
 | DNS failure, connect timeout)            |                           |                       |
 | 429 Too Many Requests                    | retry after Retry-After   | retry after it        |
-| 408, 500, 502, 503, 504                  | retry                     | outcome unknown       |
+| 408, 5xx (500, 502, 503, 504, 520, ...)  | retry                     | outcome unknown       |
 | reset or timeout after sending           | retry                     | outcome unknown       |
 | unreadable 2xx body (truncated JSON)     | retry                     | outcome unknown       |
 | wrong-shaped 2xx body                    | raise                     | outcome unknown       |
@@ -20,6 +20,7 @@ Nothing here touches the network, so every decision is unit-testable. The transp
 from __future__ import annotations
 
 import enum
+import math
 import random
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -65,7 +66,8 @@ def classify_status(status: int) -> Failure:
     """Map an error status to a :class:`Failure`."""
     if status == 429:
         return Failure.REJECTED
-    if status in RETRYABLE_STATUSES:
+    if status in RETRYABLE_STATUSES or 500 <= status <= 599:
+        # Every 5xx (gateway 520-524 included) may come after the server acted.
         return Failure.SERVER
     return Failure.FINAL
 
@@ -104,8 +106,14 @@ class RetryPolicy:
         if self.max_retries < 0:
             raise ConfigurationError("max_retries must be >= 0")
         for name in ("base_backoff", "max_backoff", "max_retry_after"):
-            if getattr(self, name) < 0:
-                raise ConfigurationError(f"{name} must be >= 0")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigurationError(
+                    f"{name} must be a number of seconds, got {type(value).__name__}"
+                )
+            # NaN would pass "< 0" and reach asyncio.sleep(); a float infinity never wakes.
+            if value < 0 or (isinstance(value, float) and not math.isfinite(value)):
+                raise ConfigurationError(f"{name} must be a finite number >= 0, got {value}")
 
     def delay(
         self, retry_number: int, retry_after: float | None, rng: random.Random | None = None
