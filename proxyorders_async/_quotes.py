@@ -16,12 +16,20 @@ from ._models import PriceQuote, QuoteRequest
 CACHE_MAX_ENTRIES = 4096
 
 
+class _LeaderGone(Exception):
+    """The caller fetching a shared quote was cancelled; a waiting caller fetches instead."""
+
+
 class QuoteSharer:
-    """Coalesces identical in-flight quotes and caches results for ``ttl`` seconds if set."""
+    """Coalesces identical in-flight quotes and caches results for ``ttl`` seconds if set.
+
+    The first caller of a quote fetches it in its own task (no extra task per call: this is
+    the hot path of a fan-out); identical callers meanwhile wait on a future it settles.
+    """
 
     def __init__(self, ttl: float | None) -> None:
         self.ttl = ttl
-        self._inflight: dict[QuoteRequest, asyncio.Task[PriceQuote]] = {}
+        self._inflight: dict[QuoteRequest, asyncio.Future[PriceQuote]] = {}
         self._cache: OrderedDict[QuoteRequest, tuple[float, PriceQuote]] = OrderedDict()
 
     async def get(
@@ -33,22 +41,38 @@ class QuoteSharer:
             hit = self._cache.get(request)
             if hit is not None and hit[0] > loop.time():
                 return hit[1]
-        task = self._inflight.get(request)
-        if task is None:
-            task = asyncio.ensure_future(fetch(request))
-            self._inflight[request] = task
-            task.add_done_callback(lambda done: self._settle(request, done, loop.time()))
-        # shield: one caller giving up must not cancel the call the others are waiting for.
-        return await asyncio.shield(task)
+        while (shared := self._inflight.get(request)) is not None:
+            try:
+                # shield: a waiting caller giving up must not cancel the shared result.
+                return await asyncio.shield(shared)
+            except _LeaderGone:
+                continue  # the fetching caller was cancelled: fetch (or join) anew
+        return await self._lead(request, fetch, loop)
 
-    def _settle(self, request: QuoteRequest, task: asyncio.Task[PriceQuote], now: float) -> None:
-        self._inflight.pop(request, None)
-        if self.ttl is None or task.cancelled() or task.exception() is not None:
-            return
-        self._cache[request] = (now + self.ttl, task.result())
-        self._cache.move_to_end(request)
-        while len(self._cache) > CACHE_MAX_ENTRIES:
-            self._cache.popitem(last=False)
+    async def _lead(
+        self,
+        request: QuoteRequest,
+        fetch: Callable[[QuoteRequest], Awaitable[PriceQuote]],
+        loop: asyncio.AbstractEventLoop,
+    ) -> PriceQuote:
+        shared = loop.create_future()
+        self._inflight[request] = shared
+        try:
+            result = await fetch(request)
+        except BaseException as exc:
+            del self._inflight[request]
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            shared.set_exception(_LeaderGone() if cancelled else exc)
+            shared.exception()  # retrieved: nobody may be waiting, and that is fine
+            raise
+        del self._inflight[request]
+        shared.set_result(result)
+        if self.ttl is not None:
+            self._cache[request] = (loop.time() + self.ttl, result)
+            self._cache.move_to_end(request)
+            while len(self._cache) > CACHE_MAX_ENTRIES:
+                self._cache.popitem(last=False)
+        return result
 
     def clear(self) -> None:
         """Forget every cached quote."""

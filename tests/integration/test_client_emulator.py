@@ -5,6 +5,7 @@ Uses the package's own pytest plugin (``proxyorders_async.testing``), as our use
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -233,3 +234,19 @@ async def test_foreign_next_is_refused_without_a_request(
             async for _ in client.orders.pages("all", page_size=10):
                 pass
     assert other.count() == 0
+
+
+async def test_a_shared_quote_survives_its_first_caller_being_cancelled(
+    proxyorders_client: ProxyOrdersClient, proxyorders_emulator: Emulator
+) -> None:
+    proxyorders_emulator.faults.set("orders.calculate", latency_ms=500)
+    request = QuoteRequest(product="ISP Proxy", location="US", cycle="monthly", quantity=2)
+    first = asyncio.ensure_future(proxyorders_client.orders.quote(request))
+    await asyncio.sleep(0.01)  # the first caller is now fetching
+    second = asyncio.ensure_future(proxyorders_client.orders.quote(request))
+    await asyncio.sleep(0.01)  # the second caller is now waiting on the first
+    first.cancel()
+    quote = await second
+    assert quote.final_price == 400
+    with pytest.raises(asyncio.CancelledError):
+        await first
