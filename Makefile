@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS ?= test,conformance,cli
 
-.PHONY: test lint typecheck unit demo bench soak emulator clean
+.PHONY: test lint typecheck unit demo bench soak reliability emulator clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 ## soak: the long fault soak, excluded from `make test`
 soak: $(STAMP)
 	$(PY) -m pytest -m soak -p no:cacheprovider
+
+## reliability: run the hostile-world suite and the soak, and rewrite docs/reliability.md
+reliability: $(STAMP)
+	$(PY) tests/hostile/report.py
 
 ## emulator: serve the emulator on 127.0.0.1:8765
 emulator: $(STAMP)

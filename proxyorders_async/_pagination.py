@@ -13,6 +13,7 @@ dropped and the walk follows the real ``next``. The result is the sequential wal
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -128,11 +129,19 @@ async def _walk(
     # actually announced (or the first); later entries are predictions until confirmed.
     window: deque[tuple[URL, asyncio.Task[OrderPage]]] = deque()
     scheduled = 0
+    # Completion order of the fetches: a page fetched ahead that completed before the page
+    # in front of it was (as good as) served before it.
+    completions = itertools.count()
+    finished: dict[asyncio.Future[OrderPage], int] = {}
+
+    def note(done: asyncio.Future[OrderPage]) -> None:
+        finished[done] = next(completions)
 
     def schedule(url: URL) -> None:
         nonlocal scheduled
-        fetch = client._send(LIST_ORDERS, url=url, decode=decode_page)
-        window.append((url, asyncio.ensure_future(fetch)))
+        task = asyncio.ensure_future(client._send(LIST_ORDERS, url=url, decode=decode_page))
+        task.add_done_callback(note)
+        window.append((url, task))
         scheduled += 1
 
     def may_schedule() -> bool:
@@ -147,14 +156,18 @@ async def _walk(
             task.cancel()
         # Collect them so no "exception was never retrieved" is left behind.
         await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            finished.pop(task, None)
 
     visited.add(str(first))
     schedule(first)
     last_ids: tuple[int, ...] | None = None
+    ahead = concurrency
     try:
         while window:
             page_url, task = window.popleft()
             page = await task
+            done_at = finished.pop(task, -1)
             ids = tuple(order.order_id for order in page.orders)
             if ids == last_ids and page.next is not None:
                 # Distinct next URIs, same orders (an ignored offset, or rows inserted as fast
@@ -165,6 +178,11 @@ async def _walk(
                     method="GET",
                     url=page.url,
                 )
+            moved = (
+                (ahead > 1 or bool(window))
+                and last_ids is not None
+                and not set(ids).isdisjoint(last_ids)
+            )
             last_ids = ids
             state.pages += 1
             real_next: URL | None = None
@@ -185,16 +203,28 @@ async def _walk(
                 except PaginationError as exc:
                     # This page is good: hand it over, then refuse to go further.
                     real_next, refused = None, exc
+            if moved:
+                # The list moved before this page was served. A page fetched ahead that was
+                # served before this one may have missed orders the move pushed past it:
+                # refetch such pages in order, and fetch one at a time from now on.
+                if ahead > 1:
+                    logger.warning(
+                        "the order list changed during the walk; no longer fetching ahead (%s)",
+                        page.url,
+                    )
+                    ahead = 1
+                if any(finished.get(t, done_at) < done_at for _, t in window):
+                    await drop_window()
             if window and (real_next is None or window[0][0] != real_next):
                 if real_next is not None:
                     logger.debug("next URI %s was not the predicted one; refetching", real_next)
                 await drop_window()
             if real_next is not None and not window:
                 schedule(real_next)
-            if real_next is not None and concurrency > 1:
+            if real_next is not None and ahead > 1:
                 last_url = window[-1][0]
                 before_last = window[-2][0] if len(window) > 1 else page_url
-                while len(window) < concurrency and may_schedule():
+                while len(window) < ahead and may_schedule():
                     predicted = predict_following(before_last, last_url)
                     if predicted is None:
                         break

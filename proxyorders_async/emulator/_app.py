@@ -288,6 +288,8 @@ class _Api:
         assert isinstance(body, bytes)
         if decision.stall:
             await asyncio.sleep(decision.stall)
+            if not (decision.truncate or decision.reset_after or trickle):
+                return response  # a stall alone: late headers, then the whole body
         if decision.truncate:
             response.body = body[: len(body) // 2]
             return response

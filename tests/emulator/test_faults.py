@@ -179,6 +179,13 @@ async def test_stalled_headers_time_out_the_client(api: Api, emu: Emulator) -> N
     assert entry.status is None
 
 
+async def test_a_short_stall_delivers_the_whole_answer_late(api: Api, emu: Emulator) -> None:
+    emu.faults.set("me", stall_ms=20)
+    status, body = await api.get("/user/api/me")
+    assert status == 200
+    assert body["email"] == emu.account.email
+
+
 async def test_trickled_body_arrives_complete(api: Api, emu: Emulator) -> None:
     emu.faults.set("proxies.products", trickle_chunk_bytes=256, trickle_delay_ms=1)
     status, body = await api.get("/user/api/proxies/products")
