@@ -18,7 +18,7 @@ import attrs
 import cattrs
 from yarl import URL
 
-from ._converters import describe_error, loads_json
+from ._converters import describe_error
 from ._endpoints import Endpoint
 from ._exceptions import (
     APIConnectionError,
@@ -30,22 +30,15 @@ from ._exceptions import (
 )
 from ._protocol import (
     DEFAULT_BASE_URL,
+    Outcome,
     endpoint_url,
+    interpret_response,
     invalid_body,
-    make_status_error,
     normalize_base_url,
 )
 from ._quotes import QuoteSharer
 from ._resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
-from ._retry import (
-    Decision,
-    Failure,
-    RetryPolicy,
-    Safety,
-    classify_status,
-    decide,
-    parse_retry_after,
-)
+from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
 from ._version import __version__
 
 __all__ = ["ProxyOrdersClient"]
@@ -188,6 +181,40 @@ class _Core:
         """Give back the slot taken by :meth:`acquire_slot`."""
         assert self.slots is not None
         self.slots.release()
+
+
+def _exception_outcome(
+    exc: Exception, core: _Core, *, status: int, seconds: float, method: str, url: str, attempt: int
+) -> Outcome:
+    """What an attempt that raised ``exc`` means: whether the request may have reached the server.
+
+    ``exc`` is an ``aiohttp.ClientError``, a timeout or :class:`_BodyTooLargeError`; ``status``
+    matters only for the last. aiohttp's texts may echo the token, hence ``core.redact``.
+    """
+    if isinstance(exc, _BodyTooLargeError):
+        error = invalid_body(
+            f"response body exceeds {core.max_response_bytes} bytes",
+            status=status,
+            body=core.redact(exc.head.decode("utf-8", errors="replace")),
+            method=method,
+            url=url,
+            attempts=attempt,
+        )
+        return Outcome(None, status, Failure.INVALID, error)
+    # Order matters: a ConnectionTimeoutError is also a ServerTimeoutError and a TimeoutError,
+    # but it means nothing was sent.
+    cls: type[APIConnectionError] = APITimeoutError
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        failure, cls = Failure.NOT_SENT, APIConnectionError
+        message = core.redact(f"cannot connect to the API: {exc}")
+    elif isinstance(exc, aiohttp.ConnectionTimeoutError):
+        failure, message = Failure.NOT_SENT, f"timed out connecting to the API after {seconds:.3g}s"
+    elif isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        failure, message = Failure.LOST, f"no complete response within {seconds:.3g}s"
+    else:  # any other aiohttp.ClientError: it may have come after the request went out
+        failure, cls = Failure.LOST, APIConnectionError
+        message = core.redact(f"connection failed: {type(exc).__name__}: {exc}")
+    return Outcome(None, status, failure, cls(message, method=method, url=url, attempts=attempt))
 
 
 def _check_seconds(name: str, value: object) -> float:
@@ -428,11 +455,15 @@ class ProxyOrdersClient:
     async def _request(
         self, endpoint: Endpoint[Any], url: URL, shown: str, json_body: Any
     ) -> tuple[Any, int, int]:
+        """Attempt ``endpoint`` until one attempt succeeds or :func:`decide` says stop.
+
+        Returns ``(data, status, attempts)``. Each attempt's connection slot is taken before its
+        timeout starts: waiting for a pooled connection sends nothing, so only the deadline
+        bounds that wait.
+        """
         core, options = self._core, self._options
         session = core.session_for_request()
-        method = endpoint.method
         body = None if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
-        headers = core.headers if body is None else core.json_headers
         loop = asyncio.get_running_loop()
         deadline_at = None if options.deadline is None else loop.time() + options.deadline
         attempt = 0
@@ -440,170 +471,123 @@ class ProxyOrdersClient:
             attempt += 1
             remaining = None if deadline_at is None else deadline_at - loop.time()
             if not await core.acquire_slot(remaining):
-                raise APITimeoutError(
-                    f"deadline of {options.deadline}s exceeded waiting for a free connection "
-                    "(nothing was sent)",
-                    method=method,
-                    url=shown,
-                    attempts=attempt - 1,
-                )
-            attempt_timeout = options.timeout
-            timeout = options.client_timeout
+                raise self._deadline_error(endpoint, shown, attempt - 1, waiting=True)
+            seconds, timeout = options.timeout, options.client_timeout
             if deadline_at is not None:
-                attempt_timeout = min(attempt_timeout, deadline_at - loop.time())
-                if attempt_timeout <= 0:
+                seconds = min(seconds, deadline_at - loop.time())
+                if seconds <= 0:
                     core.release_slot()
-                    raise APITimeoutError(
-                        f"deadline of {options.deadline}s exceeded",
-                        method=method,
-                        url=shown,
-                        attempts=attempt - 1,
-                    )
-                timeout = _attempt_timeout(attempt_timeout, options.connect_timeout)
-            started = loop.time()
-            retry_after: float | None = None
-            error: APIError
-            try:
-                async with session.request(
-                    method,
-                    url,
-                    data=body,
-                    headers=headers,
-                    timeout=timeout,
-                    allow_redirects=False,
-                ) as response:
-                    status = response.status
-                    raw = core.redact_body(await self._read_body(response))
-                    if status >= 300 or status < 200:
-                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                        reason = response.reason or ""
-            except aiohttp.ClientConnectorError as exc:
-                failure, error = (
-                    Failure.NOT_SENT,
-                    APIConnectionError(
-                        core.redact(f"cannot connect to the API: {exc}"),
-                        method=method,
-                        url=shown,
-                        attempts=attempt,
-                    ),
-                )
-            except aiohttp.ConnectionTimeoutError:
-                failure, error = (
-                    Failure.NOT_SENT,
-                    APITimeoutError(
-                        f"timed out connecting to the API after {attempt_timeout:.3g}s",
-                        method=method,
-                        url=shown,
-                        attempts=attempt,
-                    ),
-                )
-            except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-                failure, error = (
-                    Failure.LOST,
-                    APITimeoutError(
-                        f"no complete response within {attempt_timeout:.3g}s",
-                        method=method,
-                        url=shown,
-                        attempts=attempt,
-                    ),
-                )
-            except _BodyTooLargeError as exc:
-                failure, error = (
-                    Failure.INVALID,
-                    invalid_body(
-                        f"response body exceeds {core.max_response_bytes} bytes",
-                        status=status,
-                        body=core.redact(exc.head.decode("utf-8", errors="replace")),
-                        method=method,
-                        url=shown,
-                        attempts=attempt,
-                    ),
-                )
-            except aiohttp.ClientError as exc:
-                failure, error = (
-                    Failure.LOST,
-                    APIConnectionError(
-                        core.redact(f"connection failed: {type(exc).__name__}: {exc}"),
-                        method=method,
-                        url=shown,
-                        attempts=attempt,
-                    ),
-                )
-            else:
-                elapsed_ms = (loop.time() - started) * 1000
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "%s %s -> %d in %.1f ms (attempt %d)",
-                        method,
-                        shown,
-                        status,
-                        elapsed_ms,
-                        attempt,
-                    )
-                if 200 <= status < 300:
-                    try:
-                        data = loads_json(raw)
-                    except (ValueError, RecursionError):  # RecursionError: nesting bombs
-                        failure, error = (
-                            Failure.LOST,
-                            invalid_body(
-                                "response body is not valid JSON",
-                                status=status,
-                                body=raw.decode("utf-8", errors="replace"),
-                                method=method,
-                                url=shown,
-                                attempts=attempt,
-                            ),
-                        )
-                    else:
-                        if isinstance(data, dict) and data.get("success") is False:
-                            raise invalid_body(
-                                f"server reported failure with status {status}: "
-                                f"{data.get('message', 'no message')}",
-                                status=status,
-                                body=data,
-                                method=method,
-                                url=shown,
-                                attempts=attempt,
-                            )
-                        return data, status, attempt
-                else:
-                    failure = classify_status(status) if status >= 400 else Failure.FINAL
-                    error = make_status_error(
-                        status,
-                        reason=reason,
-                        body=raw,
-                        method=method,
-                        url=shown,
-                        attempts=attempt,
-                        retry_after=retry_after,
-                    )
-            finally:
-                core.release_slot()
+                    raise self._deadline_error(endpoint, shown, attempt - 1, waiting=False)
+                timeout = _attempt_timeout(seconds, options.connect_timeout)
+            outcome = await self._attempt(
+                session, endpoint.method, url, shown, body, timeout, seconds, attempt
+            )
+            failure, error = outcome.failure, outcome.error
+            if failure is None or error is None:  # a success carries neither
+                return outcome.data, outcome.status, attempt
             decision = decide(
                 failure, endpoint.safety, attempt=attempt, max_retries=options.max_retries
             )
             if decision is Decision.UNKNOWN_OUTCOME:
-                status_seen = getattr(error, "status", None)
-                raise self._unknown_outcome(
-                    endpoint, shown, attempt, json_body, status_seen
-                ) from error
+                status = getattr(error, "status", None)
+                raise self._unknown_outcome(endpoint, shown, attempt, json_body, status) from error
             if decision is Decision.RAISE:
                 raise error
-            delay = core.retry_policy.delay(attempt, retry_after, core.rng)
-            if deadline_at is not None and loop.time() + delay >= deadline_at:
-                logger.debug("not retrying %s %s: the deadline would pass", method, shown)
+            delay = self._retry_delay(error, outcome.retry_after, attempt, deadline_at)
+            if delay is None:
                 raise error
-            logger.debug(
-                "retrying %s %s in %.2fs (attempt %d of %d failed: %s)",
-                method,
-                shown,
-                delay,
-                attempt,
-                options.max_retries + 1,
-                error.message,
-            )
             await asyncio.sleep(delay)
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        shown: str,
+        body: bytes | None,
+        timeout: aiohttp.ClientTimeout,
+        seconds: float,
+        attempt: int,
+    ) -> Outcome:
+        """One HTTP exchange, holding the slot the caller took; gives the slot back, always.
+
+        ``seconds`` is ``timeout``'s total, for messages. Failures are returned, not raised, so
+        the caller decides about retrying; anything unexpected propagates.
+        """
+        core = self._core
+        loop = asyncio.get_running_loop()
+        headers = core.headers if body is None else core.json_headers
+        status, reason = 0, ""
+        retry_after: float | None = None
+        started = loop.time()
+        try:
+            async with session.request(
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+            ) as response:
+                status = response.status
+                raw = core.redact_body(await self._read_body(response))
+                if status >= 300 or status < 200:  # only error statuses need these
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    reason = response.reason or ""
+        except (aiohttp.ClientError, asyncio.TimeoutError, _BodyTooLargeError) as exc:
+            return _exception_outcome(
+                exc, core, status=status, seconds=seconds, method=method, url=shown, attempt=attempt
+            )
+        else:
+            if logger.isEnabledFor(logging.DEBUG):
+                elapsed_ms = (loop.time() - started) * 1000
+                logger.debug(
+                    "%s %s -> %d in %.1f ms (attempt %d)",
+                    method,
+                    shown,
+                    status,
+                    elapsed_ms,
+                    attempt,
+                )
+            return interpret_response(
+                status,
+                raw,
+                reason=reason,
+                retry_after=retry_after,
+                method=method,
+                url=shown,
+                attempts=attempt,
+            )
+        finally:
+            core.release_slot()
+
+    def _deadline_error(
+        self, endpoint: Endpoint[Any], shown: str, attempts: int, *, waiting: bool
+    ) -> APITimeoutError:
+        """The deadline ran out before the next attempt could start (so it sent nothing)."""
+        what = " waiting for a free connection (nothing was sent)" if waiting else ""
+        return APITimeoutError(
+            f"deadline of {self._options.deadline}s exceeded{what}",
+            method=endpoint.method,
+            url=shown,
+            attempts=attempts,
+        )
+
+    def _retry_delay(
+        self, error: APIError, retry_after: float | None, attempt: int, deadline_at: float | None
+    ) -> float | None:
+        """Seconds to wait before retrying after ``error``; None if the deadline would pass."""
+        core = self._core
+        delay = core.retry_policy.delay(attempt, retry_after, core.rng)
+        # error.method and error.url are the request's, as in every line logged for it.
+        if deadline_at is not None and asyncio.get_running_loop().time() + delay >= deadline_at:
+            logger.debug("not retrying %s %s: the deadline would pass", error.method, error.url)
+            return None
+        logger.debug(
+            "retrying %s %s in %.2fs (attempt %d of %d failed: %s)",
+            error.method,
+            error.url,
+            delay,
+            attempt,
+            self._options.max_retries + 1,
+            error.message,
+        )
+        return delay
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self._core.max_response_bytes

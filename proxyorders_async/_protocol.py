@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from yarl import URL
 
+from ._converters import loads_json
 from ._exceptions import (
+    APIError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
@@ -26,6 +28,7 @@ from ._exceptions import (
     RateLimitError,
     excerpt,
 )
+from ._retry import Failure, classify_status
 
 DEFAULT_BASE_URL = "https://user-api.proxyshard.com"
 
@@ -206,3 +209,72 @@ def invalid_body(
     return APIResponseValidationError(
         reason, status=status, body=shown, method=method, url=url, attempts=attempts
     )
+
+
+class Outcome(NamedTuple):
+    """What one HTTP attempt produced: ``data`` if it succeeded, else what the retry loop needs.
+
+    A success has neither ``failure`` nor ``error`` (its ``data`` may be a JSON null).
+    """
+
+    data: Any
+    status: int
+    failure: Failure | None = None
+    error: APIError | None = None
+    retry_after: float | None = None
+
+
+def interpret_response(
+    status: int,
+    raw: bytes,
+    *,
+    reason: str,
+    retry_after: float | None,
+    method: str,
+    url: str,
+    attempts: int,
+) -> Outcome:
+    """What a complete response means: a 2xx's decoded JSON, or the failure and its error.
+
+    ``raw`` must already be redacted. ``reason`` and ``retry_after`` matter for error statuses
+    only, so the transport reads them only then.
+    """
+    error: APIError
+    if not 200 <= status < 300:
+        failure = classify_status(status) if status >= 400 else Failure.FINAL
+        error = make_status_error(
+            status,
+            reason=reason,
+            body=raw,
+            method=method,
+            url=url,
+            attempts=attempts,
+            retry_after=retry_after,
+        )
+        return Outcome(None, status, failure, error, retry_after)
+    try:
+        data = loads_json(raw)
+    except (ValueError, RecursionError):  # RecursionError: nesting bombs
+        # Likely cut short in transit: LOST, so reads retry and purchases report unknown outcome.
+        text = raw.decode("utf-8", errors="replace")
+        error = invalid_body(
+            "response body is not valid JSON",
+            status=status,
+            body=text,
+            method=method,
+            url=url,
+            attempts=attempts,
+        )
+        return Outcome(None, status, Failure.LOST, error)
+    if isinstance(data, dict) and data.get("success") is False:
+        # The server's answer, not a glitch: FINAL, so it is raised at once, never retried.
+        error = invalid_body(
+            f"server reported failure with status {status}: {data.get('message', 'no message')}",
+            status=status,
+            body=data,
+            method=method,
+            url=url,
+            attempts=attempts,
+        )
+        return Outcome(None, status, Failure.FINAL, error)
+    return Outcome(data, status)
