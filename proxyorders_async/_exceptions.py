@@ -117,12 +117,8 @@ class APITimeoutError(APIConnectionError):
     """The per-attempt ``timeout`` or the call's total ``deadline`` ran out."""
 
 
-class APIStatusError(APIError):
-    """The server answered with an error status.
-
-    ``status`` is the HTTP status, ``message`` the server's ``message`` field (or the reason
-    phrase when the body has none), ``body`` the decoded JSON body or a text excerpt of it.
-    """
+class _ResponseError(APIError):
+    """An error about a response that did arrive: carries its ``status`` and ``body``."""
 
     def __init__(
         self,
@@ -137,6 +133,14 @@ class APIStatusError(APIError):
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.status = status
         self.body = body
+
+
+class APIStatusError(_ResponseError):
+    """The server answered with an error status.
+
+    ``status`` is the HTTP status, ``message`` the server's ``message`` field (or the reason
+    phrase when the body has none), ``body`` the decoded JSON body or a text excerpt of it.
+    """
 
     def __str__(self) -> str:
         return f"HTTP {self.status}: {super().__str__()}"
@@ -190,26 +194,12 @@ class InternalServerError(APIStatusError):
     """5xx: the server failed."""
 
 
-class APIResponseValidationError(APIError):
+class APIResponseValidationError(_ResponseError):
     """A successful status with a body that is not what the API promises.
 
     Raised for non-JSON bodies, bodies of the wrong shape, bodies over the size limit and
     ``{"success": false}`` inside a 200. ``status`` and ``body`` (an excerpt) are attached.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int,
-        body: Any,
-        method: str,
-        url: str,
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(message, method=method, url=url, attempts=attempts)
-        self.status = status
-        self.body = body
 
 
 class PaginationError(APIError):
