@@ -121,14 +121,6 @@ def resolve_next(base: URL, next_uri: str, *, page_url: str, relative_to: URL | 
     return target.with_fragment(None)
 
 
-def decode_json(body: bytes) -> Any:
-    """Parse a JSON body; raises ``ValueError`` (``json.JSONDecodeError``) if it is not JSON."""
-    try:
-        return json.loads(body)
-    except RecursionError:  # "[[[[..." nested past the interpreter's limit
-        raise ValueError("JSON nested too deeply") from None
-
-
 def body_for_error(body: bytes) -> Any:
     """The body as attached to an error: decoded JSON if it is JSON, else a text excerpt."""
     text = body.decode("utf-8", errors="replace")
