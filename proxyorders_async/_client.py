@@ -436,7 +436,14 @@ class ProxyOrdersClient:
         if params:
             target = target.update_query(params)
         shown = str(target)
-        data, status, attempts = await self._request(endpoint, target, shown, json_body)
+        try:
+            data, status, attempts = await self._request(endpoint, target, shown, json_body)
+        except APIError as exc:
+            # Some aiohttp versions (3.10) leave their parser error as the exception being
+            # handled when a failure reaches us; it would be chained to ours and print the
+            # unredacted text (an echoed token) in every traceback.
+            exc.__context__ = None
+            raise
         try:
             return endpoint.decode(data) if decode is None else decode(data, shown)
         except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import socket
 from collections.abc import AsyncIterator
 
@@ -159,12 +160,31 @@ def _full_backlog() -> socket.socket:  # type: ignore[misc]
         listener.close()
 
 
+async def _until_queue_full(listener: socket.socket) -> None:
+    """Wait (bounded) until a filler's handshake completed: the queue of listen(0) is full."""
+    probe = socket.socket()
+    probe.setblocking(False)
+    try:
+        for _ in range(200):
+            # A fresh connect that does not complete at once means SYNs are being dropped.
+            with contextlib.suppress(BlockingIOError):
+                probe.connect(listener.getsockname())
+            if not select.select([], [probe], [], 0.01)[1]:
+                return
+            probe.close()
+            probe = socket.socket()
+            probe.setblocking(False)
+            await asyncio.sleep(0.01)
+    finally:
+        probe.close()
+
+
 @pytest.mark.parametrize("connect_timeout", [10.0, 0.1], ids=["timeout<connect", "connect<timeout"])
 async def test_hanging_connect_is_a_timeout_and_a_purchase_is_known_unsent(
     connect_timeout: float,
 ) -> None:
     with _full_backlog() as listener:
-        await asyncio.sleep(0.05)  # let the fillers occupy the queue
+        await _until_queue_full(listener)
         port = listener.getsockname()[1]
         client = ProxyOrdersClient(
             token="t0ken",
