@@ -314,3 +314,22 @@ async def test_no_warning_when_nothing_is_left_open(m: aioresponses, how: str) -
         session = owner._core.session
         assert session is not None and not session.closed  # dropping a view closes nothing
         await owner.close()
+
+
+async def test_errors_never_chain_a_foreign_exception_being_handled(
+    client: ProxyOrdersClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp 3.10 can leave its parser error (which quotes raw response bytes) as the
+    exception being handled; it must not be chained to ours and printed with it."""
+    from proxyorders_async import APIConnectionError
+
+    async def failing_request(*_args: object) -> None:
+        try:
+            raise ValueError("raw bytes quoting the secret")
+        except ValueError:
+            raise APIConnectionError("connection failed", method="GET", url="u") from None
+
+    monkeypatch.setattr(client, "_request", failing_request)
+    with pytest.raises(APIConnectionError) as caught:
+        await client.account.me()
+    assert caught.value.__context__ is None
