@@ -368,8 +368,8 @@ class ProxyOrdersClient:
         if deadline is not None:
             options = attrs.evolve(options, deadline=_check_seconds("deadline", deadline))
         if max_retries is not None:
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-                raise ConfigurationError(f"max_retries must be an int >= 0, got {max_retries!r}")
+            # One check for the knob, wherever it is set: RetryPolicy's.
+            attrs.evolve(self._core.retry_policy, max_retries=max_retries)
             options = attrs.evolve(options, max_retries=max_retries)
         view = object.__new__(type(self))
         view._core = self._core

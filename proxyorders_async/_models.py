@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attr
 import attrs
 
+from ._exceptions import InvalidArgumentError
 from ._validation import (
     check_bool,
     check_instances,
@@ -78,8 +79,6 @@ def _product_in(*allowed: str) -> Callable[[Any, attrs.Attribute[Any], Any], Non
     def validator(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         check_str(attribute.name, value)
         if value not in allowed:
-            from ._exceptions import InvalidArgumentError
-
             choices = " or ".join(repr(a) for a in allowed)
             raise InvalidArgumentError(attribute.name, f"must be {choices}; got {value!r}")
 
