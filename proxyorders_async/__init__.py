@@ -10,7 +10,7 @@ async with ProxyOrdersClient(token="...") as client:
 from __future__ import annotations
 
 from ._client import ProxyOrdersClient
-from ._converters import CONVERTER
+from ._converters import make_converter
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -26,6 +26,7 @@ from ._exceptions import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
     NotFoundError,
+    OutcomeUnknownError,
     OutOfStockError,
     PaginationError,
     PermissionDeniedError,
@@ -56,13 +57,12 @@ from ._models import (
     UnmeteredResidentialPurchase,
 )
 from ._pagination import OrderIterator, PageIterator
-from ._resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 from ._retry import RetryPolicy
 from ._validation import OrderStatus
 from ._version import __version__
+from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 
 __all__ = [
-    "CONVERTER",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -94,6 +94,7 @@ __all__ = [
     "OrderStatus",
     "OrdersResource",
     "OutOfStockError",
+    "OutcomeUnknownError",
     "PageIterator",
     "PaginationError",
     "PermissionDeniedError",
@@ -113,4 +114,5 @@ __all__ = [
     "StockLevel",
     "UnmeteredResidentialPurchase",
     "__version__",
+    "make_converter",
 ]

@@ -11,7 +11,7 @@ import os
 import random
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import aiohttp
 import attrs
@@ -19,13 +19,14 @@ import cattrs
 from yarl import URL
 
 from ._converters import describe_error
-from ._endpoints import Endpoint
+from ._endpoints import Endpoint, Request
 from ._exceptions import (
     APIConnectionError,
     APIError,
     APITimeoutError,
     ClientClosedError,
     ConfigurationError,
+    OutcomeUnknownError,
     PurchaseOutcomeUnknownError,
 )
 from ._protocol import (
@@ -37,9 +38,9 @@ from ._protocol import (
     normalize_base_url,
 )
 from ._quotes import QuoteSharer
-from ._resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
 from ._version import __version__
+from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 
 __all__ = ["ProxyOrdersClient"]
 
@@ -329,10 +330,11 @@ class ProxyOrdersClient:
         self._attach_resources()
 
     def _attach_resources(self) -> None:
-        self.orders = OrdersResource(self)
-        self.catalog = CatalogResource(self)
-        self.account = AccountResource(self)
-        self.proxies = ProxiesResource(self)
+        transport = _ClientTransport(self)
+        self.orders = OrdersResource(transport)
+        self.catalog = CatalogResource(transport)
+        self.account = AccountResource(transport)
+        self.proxies = ProxiesResource(transport)
 
     @property
     def base_url(self) -> str:
@@ -418,23 +420,29 @@ class ProxyOrdersClient:
     def _url(self, path: str) -> URL:
         return endpoint_url(self._core.base_url, path)
 
+    # The second form and _url serve today's walk (_pagination), typed against this class;
+    # they go when the walk takes a Transport.
+    @overload
+    async def _send(self, request: Request[T]) -> T: ...
+
+    @overload
+    async def _send(
+        self, request: Endpoint[T], *, url: URL, decode: Callable[[Any, str], T]
+    ) -> T: ...
+
     async def _send(
         self,
-        endpoint: Endpoint[T],
+        request: Request[T] | Endpoint[T],
         *,
         url: URL | None = None,
-        path: str | None = None,
-        params: dict[str, str] | None = None,
-        json_body: Any = None,
         decode: Callable[[Any, str], T] | None = None,
     ) -> T:
-        """Perform ``endpoint`` with retries and return its decoded response.
-
-        ``decode(data, url)`` replaces ``endpoint.decode`` when the result needs the URL.
-        """
-        target = url if url is not None else self._url(path or endpoint.path)
-        if params:
-            target = target.update_query(params)
+        """Perform ``request`` with retries and return its decoded response."""
+        if isinstance(request, Endpoint):
+            assert url is not None
+            request = request.at(url, decode)
+        endpoint, json_body = request.endpoint, request.body
+        target = request.url_under(self._core.base_url)
         shown = str(target)
         try:
             data, status, attempts = await self._request(endpoint, target, shown, json_body)
@@ -445,7 +453,7 @@ class ProxyOrdersClient:
             exc.__context__ = None
             raise
         try:
-            return endpoint.decode(data) if decode is None else decode(data, shown)
+            return request.decode(data, shown)
         except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
             error = invalid_body(
                 f"response does not match the API schema: {describe_error(exc)}",
@@ -455,7 +463,7 @@ class ProxyOrdersClient:
                 url=shown,
                 attempts=attempts,
             )
-            if endpoint.safety is Safety.CHARGES:
+            if endpoint.safety is not Safety.IDEMPOTENT:
                 raise self._unknown_outcome(endpoint, shown, attempts, json_body, status) from error
             raise error from exc
 
@@ -620,16 +628,38 @@ class ProxyOrdersClient:
     @staticmethod
     def _unknown_outcome(
         endpoint: Endpoint[Any], url: str, attempts: int, request: Any, status: int | None
-    ) -> PurchaseOutcomeUnknownError:
+    ) -> OutcomeUnknownError:
         what = f"HTTP {status}" if status is not None else "no usable response"
-        return PurchaseOutcomeUnknownError(
+        charges = endpoint.safety is Safety.CHARGES
+        cls = PurchaseOutcomeUnknownError if charges else OutcomeUnknownError
+        risk = "that could charge the wallet twice" if charges else "repeating it could do it twice"
+        return cls(
             f"{endpoint.name} was sent but its outcome is unknown ({what}); it was NOT retried "
-            "because that could charge the wallet twice. Check whether it happened before "
-            "trying again: client.orders.list('all') / client.orders.get(order_id) and "
-            "client.account.me() (wallet balance)",
+            f"because {risk}. Check whether it happened before trying again: {endpoint.advice}",
             method=endpoint.method,
             url=url,
             attempts=attempts,
             request=request,
             status=status,
+            advice=endpoint.advice,
         )
+
+
+class _ClientTransport:
+    """The client as its resources see it: a :class:`~._transport.Transport`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ProxyOrdersClient) -> None:
+        self._client = client
+
+    @property
+    def base_url(self) -> URL:
+        return self._client._core.base_url
+
+    @property
+    def quotes(self) -> QuoteSharer:
+        return self._client._core.quotes
+
+    async def send(self, request: Request[T]) -> T:
+        return await self._client._send(request)

@@ -1,17 +1,26 @@
-"""Every API operation as data: method, path template, decoder and retry safety.
+"""Every API operation as data: its whole request, its decoder, its retry safety and advice.
 
-The transport needs nothing else to perform an operation, so each resource method is a line
-or two around one of these.
+An :class:`Endpoint` knows how to turn a resource method's (already validated) arguments into a
+:class:`Request`: path parameters (ids as plain ints, strings percent-encoded as one segment),
+query, JSON body. The transport needs nothing else, so a resource method is validation plus one
+line, ``return await self._transport.send(RENEW.request(order_id=order_id))``. Nothing here
+does I/O.
+
+A new endpoint is one constant here, a model in ``_models*.py`` and a method in ``resources/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import attrs
+from yarl import URL
 
 from ._converters import CONVERTER
+from ._exceptions import InvalidArgumentError
 from ._models import (
     Account,
     ActiveProxyList,
@@ -26,18 +35,154 @@ from ._models import (
 )
 from ._retry import Safety
 
+__all__ = ["Endpoint", "Fields", "Query", "Request", "SelfEncoded", "path_segment", "query_value"]
+
 T = TypeVar("T")
+
+Params = Mapping[str, Any]
+
+
+def path_segment(name: str, value: object) -> str:
+    """One path parameter as a percent-encoded segment that cannot change the path's shape.
+
+    An int is written from ``int(value)``, so an int subclass's own ``__format__`` or
+    ``__str__`` cannot rewrite the path; a string is encoded whole (``/``, ``?``, ``#`` and
+    ``%`` included), and the dot segments a server or proxy would collapse are refused.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str):
+        if value in ("", ".", ".."):
+            raise InvalidArgumentError(name, f"{value!r} cannot be a path segment")
+        return quote(value, safe="")
+    raise TypeError(f"path parameter {name} must be an int or a str, got {type(value).__name__}")
+
+
+def query_value(value: object) -> str:
+    """A query parameter as the API spells it: ``true``/``false``, decimal ints, strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"cannot send a {type(value).__name__} as a query parameter")
+
+
+@attrs.frozen
+class Fields:
+    """Named arguments sent as one JSON object; no names sends ``{}``."""
+
+    names: tuple[str, ...] = ()
+
+    def __call__(self, params: Params) -> dict[str, Any]:
+        return {name: params[name] for name in self.names}
+
+
+@attrs.frozen
+class Query:
+    """Named arguments sent as query parameters, encoded by :func:`query_value`."""
+
+    names: tuple[str, ...]
+
+    def __call__(self, params: Params) -> dict[str, str]:
+        return {name: query_value(params[name]) for name in self.names}
+
+
+@attrs.frozen
+class SelfEncoded:
+    """One argument, a request model, that encodes itself (``to_json()`` or ``to_params()``)."""
+
+    name: str
+    method: str = "to_json"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def __call__(self, params: Params) -> Any:
+        return getattr(params[self.name], self.method)()
+
+
+Encoder = Fields | Query | SelfEncoded
+
+
+def _path_names(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 @attrs.frozen
 class Endpoint(Generic[T]):
-    """One API operation."""
+    """One API operation: method, path template, query and body encoding, decoder, safety.
+
+    ``advice`` tells a caller what to check after an unknown outcome (unsafe writes only).
+    """
 
     name: str
     method: str
     path: str
     decode: Callable[[Any], T]
     safety: Safety = Safety.IDEMPOTENT
+    query: Query | SelfEncoded | None = None
+    body: Encoder | None = None
+    advice: str = ""
+    path_names: tuple[str, ...] = attrs.field(init=False)
+    params: frozenset[str] = attrs.field(init=False)
+
+    @path_names.default
+    def _path_names_default(self) -> tuple[str, ...]:
+        return _path_names(self.path)
+
+    @params.default
+    def _params_default(self) -> frozenset[str]:
+        encoded = [
+            *(self.query.names if self.query else ()),
+            *(self.body.names if self.body else ()),
+        ]
+        return frozenset((*self.path_names, *encoded))
+
+    def request(self, **params: Any) -> Request[T]:
+        """The request for these (validated) arguments; every declared argument is required."""
+        if params.keys() != self.params:
+            wanted = ", ".join(sorted(self.params)) or "none"
+            raise TypeError(f"{self.name} takes exactly these arguments: {wanted}")
+        path = self.path.format_map({n: path_segment(n, params[n]) for n in self.path_names})
+        query = tuple(self.query(params).items()) if self.query is not None else ()
+        body = self.body(params) if self.body is not None else None
+        return Request(self, path, query, body)
+
+    def at(self, url: URL, decode: Callable[[Any, str], T] | None = None) -> Request[T]:
+        """A request for an absolute ``url`` (a page's ``next``), whose decoder may need it."""
+        return Request(self, url.raw_path, (), None, url=url, decode_at=decode)
+
+
+@attrs.frozen
+class Request(Generic[T]):
+    """One operation ready to send: everything but the origin, which the transport owns.
+
+    ``path`` is percent-encoded and goes under the base URL's path; ``url``, when set, is an
+    absolute URL already checked to be on the API's origin and replaces path and query.
+    """
+
+    endpoint: Endpoint[T]
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    body: Any = None
+    url: URL | None = None
+    decode_at: Callable[[Any, str], T] | None = attrs.field(default=None, repr=False)
+
+    def url_under(self, base: URL) -> URL:
+        """The absolute URL of this request on ``base`` (whose path is a prefix)."""
+        if self.url is not None:
+            return self.url
+        target = base.with_path(base.raw_path.rstrip("/") + self.path, encoded=True)
+        return target.with_query(self.query) if self.query else target
+
+    def decode(self, data: Any, url: str) -> T:
+        """The response body (decoded JSON) as this operation's result; ``url`` it came from."""
+        if self.decode_at is not None:
+            return self.decode_at(data, url)
+        return self.endpoint.decode(data)
 
 
 def _model(cls: type[T]) -> Callable[[Any], T]:
@@ -54,23 +199,52 @@ def _decoded_elsewhere(_data: Any) -> OrderPage:  # pragma: no cover
     raise AssertionError("order pages are decoded by _pagination.decode_page with their URL")
 
 
-PURCHASE = Endpoint(
-    "orders.purchase", "POST", "/user/api/orders/purchase", _model(PurchaseResult), Safety.CHARGES
+# What to look at after a charging request's unknown outcome, before trying again.
+ORDERS_AND_WALLET = (
+    "client.orders.list('all') / client.orders.get(order_id) and client.account.me() "
+    "(wallet balance)"
 )
-CALCULATE = Endpoint("orders.calculate", "GET", "/user/api/orders/calculate", _model(PriceQuote))
+# The real server rejects a body-less POST without Content-Length: these send ``{}``.
+EMPTY_BODY = Fields()
+
+PURCHASE = Endpoint(
+    "orders.purchase",
+    "POST",
+    "/user/api/orders/purchase",
+    _model(PurchaseResult),
+    Safety.CHARGES,
+    body=SelfEncoded("request"),
+    advice=ORDERS_AND_WALLET,
+)
+CALCULATE = Endpoint(
+    "orders.calculate",
+    "GET",
+    "/user/api/orders/calculate",
+    _model(PriceQuote),
+    query=SelfEncoded("request", "to_params"),
+)
 CHANGE_BILLING_CYCLE = Endpoint(
     "orders.change_billing_cycle",
     "POST",
     "/user/api/orders/change-billing-cycle/{order_id}",
     _model(BillingCycleChange),
+    body=Fields(("cycle",)),
 )
 EDIT_AUTO_RENEWAL = Endpoint(
     "orders.edit_auto_renewal",
     "POST",
     "/user/api/orders/edit-auto-renewal/{order_id}",
     _model(OperationResult),
+    query=Query(("auto_renewal",)),
+    body=EMPTY_BODY,
 )
-LIST_ORDERS = Endpoint("orders.list", "GET", "/user/api/orders", _decoded_elsewhere)
+LIST_ORDERS = Endpoint(
+    "orders.list",
+    "GET",
+    "/user/api/orders",
+    _decoded_elsewhere,
+    query=Query(("status", "offset", "limit")),
+)
 GET_ORDER = Endpoint(
     "orders.get", "GET", "/user/api/orders/{order_id}", _member("order", OrderDetail)
 )
@@ -80,9 +254,15 @@ RENEW = Endpoint(
     "/user/api/orders/{order_id}/renew",
     _model(OperationResult),
     Safety.CHARGES,
+    body=EMPTY_BODY,
+    advice=ORDERS_AND_WALLET,
 )
 SET_TAG = Endpoint(
-    "orders.set_tag", "POST", "/user/api/orders/{order_id}/tag", _model(OperationResult)
+    "orders.set_tag",
+    "POST",
+    "/user/api/orders/{order_id}/tag",
+    _model(OperationResult),
+    body=Fields(("tag",)),
 )
 PRODUCTS: Endpoint[tuple[Product, ...]] = Endpoint(
     "catalog.products",
@@ -98,5 +278,9 @@ AVAILABLE_COUNT: Endpoint[tuple[StockLevel, ...]] = Endpoint(
 )
 ME = Endpoint("account.me", "GET", "/user/api/me", _model(Account))
 ACTIVE_PROXIES = Endpoint(
-    "proxies.active", "GET", "/user/api/proxies/active", _model(ActiveProxyList)
+    "proxies.active",
+    "GET",
+    "/user/api/proxies/active",
+    _model(ActiveProxyList),
+    query=Query(("order_id",)),
 )

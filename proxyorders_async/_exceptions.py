@@ -19,7 +19,8 @@
         │   └── InternalServerError (5xx)
         ├── APIResponseValidationError           a 2xx body that is not what the API promises
         ├── PaginationError                      an unsafe or looping ``next`` URI
-        └── PurchaseOutcomeUnknownError          a charging request may or may not have happened
+        └── OutcomeUnknownError                  an unsafe write may or may not have happened
+            └── PurchaseOutcomeUnknownError      ... and it charges the wallet
 
 Every :class:`APIError` carries ``method`` and ``url`` (never the token) and ``attempts``, the
 number of HTTP attempts made before it was raised.
@@ -45,6 +46,7 @@ __all__ = [
     "InvalidArgumentTypeError",
     "NotFoundError",
     "OutOfStockError",
+    "OutcomeUnknownError",
     "PaginationError",
     "PermissionDeniedError",
     "ProxyOrdersError",
@@ -206,15 +208,13 @@ class PaginationError(APIError):
     """A ``next`` URI was refused (another origin, credentials, downgrade) or would loop."""
 
 
-class PurchaseOutcomeUnknownError(APIError):
-    """A request that charges the wallet may or may not have been carried out.
+class OutcomeUnknownError(APIError):
+    """A write that is unsafe to repeat was sent, and whether it was carried out is unknown.
 
-    The request was sent, but no definite answer came back (a 5xx, a dropped connection, a
-    timeout, an unreadable success body). The API has no idempotency key, so the SDK did not
-    retry it: retrying could buy twice. Check before acting again: list recent orders with
-    ``client.orders.list("all")`` or ``client.orders.get(order_id)`` and compare the wallet with
-    ``client.account.me()``. ``request`` is the JSON body that was sent (never the token),
-    ``status`` the HTTP status if one arrived, and ``__cause__`` the underlying failure.
+    No definite answer came back (a 5xx, a dropped connection, a timeout, an unreadable success
+    body) and repeating the request could do it twice, so the SDK did not retry it. ``advice``
+    says what to look at before acting again; ``request`` is the JSON body that was sent (never
+    the token), ``status`` the HTTP status if one arrived, and ``__cause__`` the failure.
     """
 
     def __init__(
@@ -226,10 +226,24 @@ class PurchaseOutcomeUnknownError(APIError):
         attempts: int = 1,
         request: Any = None,
         status: int | None = None,
+        advice: str = "",
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.request = request
         self.status = status
+        self.advice = advice
+
+
+class PurchaseOutcomeUnknownError(OutcomeUnknownError):
+    """A request that charges the wallet may or may not have been carried out.
+
+    The request was sent, but no definite answer came back (a 5xx, a dropped connection, a
+    timeout, an unreadable success body). The API has no idempotency key, so the SDK did not
+    retry it: retrying could buy twice. Check before acting again: list recent orders with
+    ``client.orders.list("all")`` or ``client.orders.get(order_id)`` and compare the wallet with
+    ``client.account.me()``. ``request`` is the JSON body that was sent (never the token),
+    ``status`` the HTTP status if one arrived, and ``__cause__`` the underlying failure.
+    """
 
 
 def excerpt(text: str) -> str:

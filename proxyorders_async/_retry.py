@@ -3,18 +3,22 @@
 Nothing here touches the network, so every decision is unit-testable. The transport asks
 :func:`classify` what a failed attempt means, then :meth:`RetryPolicy.delay` how long to wait.
 
-| failure                                  | reads, set-a-value writes | purchase, renew       |
-|------------------------------------------|---------------------------|-----------------------|
-| connection never established (refused,   | retry                     | retry: nothing sent   |
-| DNS failure, connect timeout)            |                           |                       |
-| 429 Too Many Requests                    | retry after Retry-After   | retry after it        |
-| 408, 5xx (500, 502, 503, 504, 520, ...)  | retry                     | outcome unknown       |
-| reset or timeout after sending           | retry                     | outcome unknown       |
-| unreadable 2xx body (truncated JSON)     | retry                     | outcome unknown       |
-| wrong-shaped 2xx body                    | raise                     | outcome unknown       |
-| other 4xx and 3xx, success=false in 2xx  | raise                     | raise                 |
+| failure                                  | IDEMPOTENT        | NOT_IDEMPOTENT  | CHARGES         |
+|------------------------------------------|-------------------|-----------------|-----------------|
+| connection never established (refused,   | retry             | retry: nothing  | retry: nothing  |
+| DNS failure, connect timeout)            |                   | was sent        | was sent        |
+| 429 Too Many Requests                    | retry after       | retry after     | retry after     |
+|                                          | Retry-After       | Retry-After     | Retry-After     |
+| 408, 5xx (500, 502, 503, 504, 520, ...)  | retry             | outcome unknown | outcome unknown |
+| reset or timeout after sending           | retry             | outcome unknown | outcome unknown |
+| unreadable 2xx body (truncated JSON)     | retry             | outcome unknown | outcome unknown |
+| wrong-shaped 2xx body                    | raise             | outcome unknown | outcome unknown |
+| other 4xx and 3xx, success=false in 2xx  | raise             | raise           | raise           |
 
-"Outcome unknown" raises ``PurchaseOutcomeUnknownError`` and never retries.
+IDEMPOTENT: reads and set-a-value writes. NOT_IDEMPOTENT: writes unsafe to repeat that charge
+nothing. CHARGES: purchase, renew and anything else that takes money from the wallet.
+"Outcome unknown" never retries: it raises ``OutcomeUnknownError`` with the endpoint's advice,
+or its subclass ``PurchaseOutcomeUnknownError`` for requests that charge the wallet.
 """
 
 from __future__ import annotations
@@ -39,7 +43,11 @@ class Safety(enum.Enum):
 
     #: Reads, and writes that set a value (cycle, auto-renewal, tag): repeating is harmless.
     IDEMPOTENT = "idempotent"
-    #: Purchase and renew charge the wallet and the API has no idempotency key.
+    #: Writes that must not happen twice but charge nothing (e.g. creating a sub-user, moving
+    #: traffic): never resent once they may have reached the server.
+    NOT_IDEMPOTENT = "not idempotent"
+    #: Purchase and renew charge the wallet and the API has no idempotency key: like
+    #: ``NOT_IDEMPOTENT``, and an unknown outcome is a ``PurchaseOutcomeUnknownError``.
     CHARGES = "charges"
 
 
@@ -76,8 +84,12 @@ def decide(failure: Failure, safety: Safety, *, attempt: int, max_retries: int) 
     """Decide what to do after attempt number ``attempt`` (1-based) failed with ``failure``."""
     if failure is Failure.FINAL:
         return Decision.RAISE
-    if safety is Safety.CHARGES and failure in (Failure.SERVER, Failure.LOST, Failure.INVALID):
-        # The wallet may have been charged: retrying could buy twice.
+    if safety is not Safety.IDEMPOTENT and failure in (
+        Failure.SERVER,
+        Failure.LOST,
+        Failure.INVALID,
+    ):
+        # It may have happened: retrying could do it (or buy) twice.
         return Decision.UNKNOWN_OUTCOME
     if failure is Failure.INVALID:
         return Decision.RAISE

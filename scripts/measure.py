@@ -1,6 +1,6 @@
 """Structure figures for the package: function lengths and import cycles (a dev script).
 
-    python scripts/measure.py [package_dir]
+python scripts/measure.py [package_dir]
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ def function_lengths(root: Path) -> list[tuple[int, str]]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 assert node.end_lineno is not None
                 lines = node.end_lineno - node.lineno + 1
-                lengths.append((lines, f"{path.relative_to(root.parent)}:{node.lineno} {node.name}"))
+                lengths.append(
+                    (lines, f"{path.relative_to(root.parent)}:{node.lineno} {node.name}")
+                )
     return sorted(lengths)
 
 

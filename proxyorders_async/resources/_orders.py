@@ -1,47 +1,42 @@
-"""Resource namespaces: ``client.orders``, ``client.catalog``, ``client.account``,
-``client.proxies``. Each method validates its arguments, then hands one endpoint to the
-client's transport."""
+"""``client.orders``: buy, quote, list and manage orders."""
 
 from __future__ import annotations
 
 import asyncio
 import builtins
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Any, Literal, overload
 
-from ._endpoints import (
-    ACTIVE_PROXIES,
-    AVAILABLE_COUNT,
+from yarl import URL
+
+from .._endpoints import (
     CALCULATE,
     CHANGE_BILLING_CYCLE,
     EDIT_AUTO_RENEWAL,
     GET_ORDER,
     LIST_ORDERS,
-    ME,
-    PRODUCTS,
     PURCHASE,
     RENEW,
     SET_TAG,
+    Endpoint,
 )
-from ._exceptions import InvalidArgumentTypeError, ProxyOrdersError
-from ._models import (
+from .._exceptions import InvalidArgumentTypeError, ProxyOrdersError
+from .._models import (
     PURCHASE_TYPES,
-    Account,
-    ActiveProxyList,
     Addon,
     BillingCycleChange,
     OperationResult,
     OrderDetail,
     OrderPage,
     PriceQuote,
-    Product,
     PurchaseRequest,
     PurchaseResult,
     QuoteRequest,
-    StockLevel,
 )
-from ._pagination import OrderIterator, PageIterator, decode_page, start_url
-from ._validation import (
+from .._pagination import OrderIterator, PageIterator, decode_page, start_url
+from .._protocol import endpoint_url
+from .._transport import Transport
+from .._validation import (
     OrderStatus,
     check_bool,
     check_instances,
@@ -51,11 +46,9 @@ from ._validation import (
     check_status,
     check_str,
 )
+from ._base import Resource
 
-if TYPE_CHECKING:
-    from ._client import ProxyOrdersClient
-
-__all__ = ["AccountResource", "CatalogResource", "OrdersResource", "ProxiesResource"]
+__all__ = ["OrdersResource"]
 
 
 # Pages fetched ahead are held in memory; more than this buys nothing over a loopback link.
@@ -72,14 +65,30 @@ def _check_start(value: object) -> str | int | None:
     return check_int("start", value, minimum=0)
 
 
-class _Resource:
-    __slots__ = ("_client",)
+class _WalkClient:
+    """The three client members today's walk reads, served by a :class:`Transport`.
 
-    def __init__(self, client: ProxyOrdersClient) -> None:
-        self._client = client
+    Bridges ``_pagination`` until the generic walk takes a transport itself.
+    """
+
+    __slots__ = ("_core", "_transport")
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._core = self
+
+    @property
+    def base_url(self) -> URL:
+        return self._transport.base_url
+
+    def _url(self, path: str) -> URL:
+        return endpoint_url(self._transport.base_url, path)
+
+    async def _send(self, endpoint: Endpoint[OrderPage], *, url: URL, decode: Any) -> OrderPage:
+        return await self._transport.send(endpoint.at(url, decode))
 
 
-class OrdersResource(_Resource):
+class OrdersResource(Resource):
     """Orders: buy, quote, list and manage them (``client.orders``)."""
 
     __slots__ = ()
@@ -97,7 +106,7 @@ class OrdersResource(_Resource):
                 "PremiumResidentialPurchase, UnmeteredResidentialPurchase or GenericPurchase, "
                 f"got {type(request).__name__}",
             )
-        return await self._client._send(PURCHASE, json_body=request.to_json())
+        return await self._transport.send(PURCHASE.request(request=request))
 
     async def calculate(
         self,
@@ -126,10 +135,10 @@ class OrdersResource(_Resource):
             raise InvalidArgumentTypeError(
                 "request", f"expected QuoteRequest, got {type(request).__name__}"
             )
-        return await self._client._core.quotes.get(request, self._fetch_quote)
+        return await self._transport.quotes.get(request, self._fetch_quote)
 
     async def _fetch_quote(self, request: QuoteRequest) -> PriceQuote:
-        return await self._client._send(CALCULATE, params=request.to_params())
+        return await self._transport.send(CALCULATE.request(request=request))
 
     @overload
     async def calculate_many(
@@ -196,22 +205,16 @@ class OrdersResource(_Resource):
         """
         order_id = check_order_id(order_id)
         check_str("cycle", cycle)
-        return await self._client._send(
-            CHANGE_BILLING_CYCLE,
-            path=CHANGE_BILLING_CYCLE.path.format(order_id=order_id),
-            json_body={"cycle": cycle},
+        return await self._transport.send(
+            CHANGE_BILLING_CYCLE.request(order_id=order_id, cycle=cycle)
         )
 
     async def edit_auto_renewal(self, order_id: int, auto_renewal: bool) -> OperationResult:
         """Turn auto-renewal of a Datacenter/ISP order on or off."""
         order_id = check_order_id(order_id)
         check_bool("auto_renewal", auto_renewal)
-        return await self._client._send(
-            EDIT_AUTO_RENEWAL,
-            path=EDIT_AUTO_RENEWAL.path.format(order_id=order_id),
-            params={"auto_renewal": "true" if auto_renewal else "false"},
-            # The real server rejects a body-less POST without Content-Length.
-            json_body={},
+        return await self._transport.send(
+            EDIT_AUTO_RENEWAL.request(order_id=order_id, auto_renewal=auto_renewal)
         )
 
     async def list(
@@ -221,8 +224,8 @@ class OrdersResource(_Resource):
         wire_status = check_status(status)
         check_int("offset", offset, minimum=0)
         check_page_size("limit", limit)
-        url = start_url(self._client, wire_status, limit, offset)
-        return await self._client._send(LIST_ORDERS, url=url, decode=decode_page)
+        url = start_url(self._walk_client(), wire_status, limit, offset)
+        return await self._transport.send(LIST_ORDERS.at(url, decode_page))
 
     def pages(
         self,
@@ -246,9 +249,10 @@ class OrdersResource(_Resource):
         wire_status = check_status(status)
         check_page_size("page_size", page_size)
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
-        first = start_url(self._client, wire_status, page_size, _check_start(start))
+        client = self._walk_client()
+        first = start_url(client, wire_status, page_size, _check_start(start))
         return PageIterator(
-            self._client, first, max_pages=_check_max_pages(max_pages), concurrency=concurrency
+            client, first, max_pages=_check_max_pages(max_pages), concurrency=concurrency
         )
 
     def iter(
@@ -275,54 +279,19 @@ class OrdersResource(_Resource):
     async def get(self, order_id: int) -> OrderDetail:
         """Full details of one order."""
         order_id = check_order_id(order_id)
-        return await self._client._send(GET_ORDER, path=GET_ORDER.path.format(order_id=order_id))
+        return await self._transport.send(GET_ORDER.request(order_id=order_id))
 
     async def renew(self, order_id: int) -> OperationResult:
         """Pay for an ``on-hold`` order; charges the wallet, never retried once sent."""
         order_id = check_order_id(order_id)
-        return await self._client._send(
-            RENEW, path=RENEW.path.format(order_id=order_id), json_body={}
-        )
+        return await self._transport.send(RENEW.request(order_id=order_id))
 
     async def set_tag(self, order_id: int, tag: str) -> OperationResult:
         """Set an order's free-text tag."""
         order_id = check_order_id(order_id)
         check_str("tag", tag, allow_empty=True)
-        return await self._client._send(
-            SET_TAG, path=SET_TAG.path.format(order_id=order_id), json_body={"tag": tag}
-        )
+        return await self._transport.send(SET_TAG.request(order_id=order_id, tag=tag))
 
-
-class CatalogResource(_Resource):
-    """Products and stock (``client.catalog``)."""
-
-    __slots__ = ()
-
-    async def products(self) -> builtins.tuple[Product, ...]:
-        """Every product with the billing-cycle names it accepts."""
-        return await self._client._send(PRODUCTS)
-
-    async def available_count(self) -> builtins.tuple[StockLevel, ...]:
-        """Stock per product and country."""
-        return await self._client._send(AVAILABLE_COUNT)
-
-
-class AccountResource(_Resource):
-    """The account behind the API key (``client.account``)."""
-
-    __slots__ = ()
-
-    async def me(self) -> Account:
-        """E-mail, number of active orders and wallet balance (cents)."""
-        return await self._client._send(ME)
-
-
-class ProxiesResource(_Resource):
-    """Proxy credentials (``client.proxies``)."""
-
-    __slots__ = ()
-
-    async def active(self, order_id: int) -> ActiveProxyList:
-        """The active proxies of an order, passwords included (hidden from ``repr``)."""
-        order_id = check_order_id(order_id)
-        return await self._client._send(ACTIVE_PROXIES, params={"order_id": str(order_id)})
+    def _walk_client(self) -> Any:
+        # Any: _pagination is typed against the client; the bridge has what it reads.
+        return _WalkClient(self._transport)

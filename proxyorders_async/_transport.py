@@ -1,0 +1,36 @@
+"""The narrow interface resources and walks use to reach the network.
+
+Resources never see the client: they get a :class:`Transport`, so a test can hand them a fake
+one and the modules form no import cycle with ``_client``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from yarl import URL
+
+from ._endpoints import Request
+from ._quotes import QuoteSharer
+
+__all__ = ["Transport"]
+
+T = TypeVar("T")
+
+
+class Transport(Protocol):
+    """Sends one endpoint request with the client's retries, limits and error mapping."""
+
+    @property
+    def base_url(self) -> URL:
+        """The API origin (and path prefix) every request and ``next`` URI must stay on."""
+        ...
+
+    @property
+    def quotes(self) -> QuoteSharer:
+        """The client's shared quote coalescer and cache."""
+        ...
+
+    async def send(self, request: Request[T]) -> T:
+        """Perform ``request`` (retrying only as its safety allows) and return its result."""
+        ...
