@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from proxyorders_async import (
-    CONVERTER,
     Account,
     ActiveProxy,
     ActiveProxyList,
@@ -42,10 +41,15 @@ from proxyorders_async import (
     ProxyOrdersClient,
     PurchaseResult,
     StockLevel,
+    make_converter,
 )
+from proxyorders_async._endpoints import Request
+from proxyorders_async._quotes import QuoteSharer
+from proxyorders_async.resources import OrdersResource
 
 from ._support import FAST, loopback_server, record
 
+CONVERTER = make_converter()
 ROUND_TRIP = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
 # -- 1. models ----------------------------------------------------------------------------
@@ -307,22 +311,33 @@ def _body(graph: Graph, node: int) -> dict[str, Any]:
     return {"success": True, "orders": orders, "count": len(orders), "next": graph.links[node]}
 
 
-async def _walk_fake(graph: Graph, concurrency: int) -> tuple[list[int], bool, list[URL]]:
-    client = ProxyOrdersClient(token="t0ken", base_url=BASE)
-    by_url = {str(URL(BASE + p)): i for i, p in enumerate(graph.paths)}
-    requested: list[URL] = []
+class _GraphTransport:
+    """A transport serving the graph's pages as plain function calls: no sockets, no client."""
 
-    async def fake_send(_endpoint: Any, *, url: URL, decode: Any) -> Any:
-        requested.append(url)
-        assert len(requested) <= 20 * (len(graph.paths) + 1) * concurrency, "unbounded walk"
-        node = by_url.get(str(url))
+    base_url = URL(BASE)
+
+    def __init__(self, graph: Graph, concurrency: int) -> None:
+        self.graph, self.concurrency = graph, concurrency
+        self.by_url = {str(URL(BASE + p)): i for i, p in enumerate(graph.paths)}
+        self.requested: list[URL] = []
+        self.quotes = QuoteSharer(None)
+
+    async def send(self, request: Request[Any]) -> Any:
+        url = request.url_under(self.base_url)
+        self.requested.append(url)
+        bound = 20 * (len(self.graph.paths) + 1) * self.concurrency
+        assert len(self.requested) <= bound, "unbounded walk"
+        node = self.by_url.get(str(url))
         if node is None:  # a page predicted past what exists
             raise NotFoundError("no such page", status=404, body={}, method="GET", url=str(url))
-        return decode(_body(graph, node), str(url))
+        return request.decode(_body(self.graph, node), str(url))
 
-    client._send = fake_send  # type: ignore[method-assign]
+
+async def _walk_fake(graph: Graph, concurrency: int) -> tuple[list[int], bool, list[URL]]:
+    transport = _GraphTransport(graph, concurrency)
+    by_url, requested = transport.by_url, transport.requested
     nodes: list[int] = []
-    pages = client.orders.pages("all", start=graph.paths[0], concurrency=concurrency)
+    pages = OrdersResource(transport).pages("all", start=graph.paths[0], concurrency=concurrency)
     failed = False
     try:
         async for page in pages:
