@@ -187,6 +187,31 @@ def test_parse_retry_after_http_date_defaults_to_now() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("failure", list(Failure))
+@pytest.mark.parametrize(("attempt", "max_retries"), [(1, 2), (2, 2), (3, 2), (1, 0)])
+def test_decide_treats_not_idempotent_writes_like_charging_ones(
+    failure: Failure, attempt: int, max_retries: int
+) -> None:
+    """Never resent once they may have arrived; a provable non-send or a 429 retries."""
+    unsafe = decide(failure, Safety.NOT_IDEMPOTENT, attempt=attempt, max_retries=max_retries)
+    assert unsafe is decide(failure, CHARGES, attempt=attempt, max_retries=max_retries)
+
+
+@pytest.mark.parametrize(
+    ("failure", "decision"),
+    [
+        (Failure.NOT_SENT, RETRY),
+        (Failure.REJECTED, RETRY),
+        (Failure.SERVER, UNKNOWN),
+        (Failure.LOST, UNKNOWN),
+        (Failure.INVALID, UNKNOWN),
+        (Failure.FINAL, RAISE),
+    ],
+)
+def test_decide_not_idempotent(failure: Failure, decision: Decision) -> None:
+    assert decide(failure, Safety.NOT_IDEMPOTENT, attempt=1, max_retries=2) is decision
+
+
 # The transport
 
 
