@@ -28,7 +28,7 @@ unit: $(STAMP)
 
 ## demo: run the main job against the embedded emulator (no token, no network)
 demo: $(STAMP)
-	$(PY) -m proxyorders_async._demo
+	$(PY) -m proxyorders_async._cli.demo
 
 ## bench: benchmarks against raw aiohttp and httpx + pydantic (see benchmarks/RESULTS.md)
 bench: $(STAMP)

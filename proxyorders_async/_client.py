@@ -39,6 +39,7 @@ from ._protocol import (
 )
 from ._quotes import QuoteSharer
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
+from ._settings import BASE_URL_ENV, check_token
 from ._version import __version__
 from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 
@@ -48,8 +49,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger("proxyorders_async")
 
-TOKEN_ENV = "PROXYORDERS_TOKEN"
-BASE_URL_ENV = "PROXYORDERS_BASE_URL"
 USER_AGENT = f"proxyorders-async/{__version__}"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -230,22 +229,6 @@ def _check_seconds(name: str, value: object) -> float:
     return seconds
 
 
-def _check_token(token: object) -> str:
-    if token is None:
-        token = os.environ.get(TOKEN_ENV)
-    if token is None:
-        raise ConfigurationError(f"no API key: pass token=... or set the {TOKEN_ENV} variable")
-    if not isinstance(token, str):
-        raise ConfigurationError(f"token must be a str, got {type(token).__name__}")
-    token = token.strip()
-    if not token:
-        raise ConfigurationError(f"the API key is empty: pass token=... or set {TOKEN_ENV}")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
-        # Never echo the token: the message only says what is wrong with it.
-        raise ConfigurationError("token: the API key contains whitespace or control characters")
-    return token
-
-
 class ProxyOrdersClient:
     """Async client of the ProxyShard User API.
 
@@ -287,7 +270,7 @@ class ProxyOrdersClient:
         quote_cache_ttl: float | None = None,
         allow_http: bool = False,
     ) -> None:
-        checked_token = _check_token(token)
+        checked_token = check_token(token)
         url = normalize_base_url(
             # An explicit base_url="" is an error, not a silent switch to production.
             base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,

@@ -217,3 +217,22 @@ async def test_malformed_token_exits_3_without_echoing_it(cli: Run, emu: Emulato
     assert "whitespace" in result.err
     assert "secret" not in result.err
     assert len(emu.journal) == 0
+
+
+@pytest.mark.parametrize(
+    ("cents", "shown"),
+    [
+        (None, "-"),
+        (0, "$0.00"),
+        (5, "$0.05"),
+        (123456, "$1,234.56"),
+        (-150, "-$1.50"),
+        (-5, "-$0.05"),
+    ],
+)
+def test_one_dollars_for_the_cli_and_the_demo(cents: int | None, shown: str) -> None:
+    from proxyorders_async._cli import demo, output
+    from proxyorders_async._cli.base import dollars
+
+    assert dollars(cents) == shown
+    assert output.dollars is dollars and demo.dollars is dollars

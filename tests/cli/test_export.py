@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from proxyorders_async import _cli_export as export_module
-from proxyorders_async._cli_export import CSV_COLUMNS
+from proxyorders_async._cli import export as export_module
+from proxyorders_async._cli.export import CSV_COLUMNS
 from proxyorders_async.emulator import Emulator
 
 from .conftest import PYTHON, SEEDED_ORDERS, Run, subprocess_env

@@ -18,9 +18,8 @@ from proxyorders_async import (
     StandardResidentialPurchase,
     UnmeteredResidentialPurchase,
 )
-from proxyorders_async import _cli_commands as commands
-from proxyorders_async._cli import build_parser
-from proxyorders_async._cli_base import UsageError
+from proxyorders_async._cli import build_parser, commands
+from proxyorders_async._cli.base import UsageError
 from proxyorders_async.emulator import DEFAULT_BALANCE, Emulator
 
 from .conftest import PYTHON, SEEDED_ORDERS, Run, subprocess_env

@@ -1,6 +1,6 @@
 """The commands of ``proxyorders``: one coroutine per command, run with one client.
 
-Imported by ``_cli.main`` only after rich was found. Commands raise :class:`UsageError` for
+Imported by ``_cli.app`` only after rich was found. Commands raise :class:`UsageError` for
 impossible requests before anything is sent, and let SDK errors propagate to ``main``, which
 turns them into an ``error:`` line and an exit status.
 """
@@ -23,24 +23,9 @@ from rich.table import Table
 from rich.text import Text
 from yarl import URL
 
-from ._cli_base import EXIT_OK, EXIT_OUTCOME_UNKNOWN, CommandError, Invocation, UsageError
-from ._cli_export import export_orders
-from ._cli_output import (
-    Output,
-    account_table,
-    dollars,
-    jsonable,
-    key_values,
-    order_detail_table,
-    orders_table,
-    products_table,
-    quote_rows,
-    quote_total,
-    stock_table,
-)
-from ._client import ProxyOrdersClient
-from ._exceptions import APIStatusError, ProxyOrdersError, PurchaseOutcomeUnknownError
-from ._models import (
+from .._client import ProxyOrdersClient
+from .._exceptions import APIStatusError, ProxyOrdersError, PurchaseOutcomeUnknownError
+from .._models import (
     DATACENTER_PROXY,
     ISP_PROXY,
     PREMIUM_RESIDENTIAL,
@@ -55,6 +40,21 @@ from ._models import (
     QuoteRequest,
     StandardResidentialPurchase,
     UnmeteredResidentialPurchase,
+)
+from .base import EXIT_OK, EXIT_OUTCOME_UNKNOWN, CommandError, Invocation, UsageError
+from .export import export_orders
+from .output import (
+    Output,
+    account_table,
+    dollars,
+    jsonable,
+    key_values,
+    order_detail_table,
+    orders_table,
+    products_table,
+    quote_rows,
+    quote_total,
+    stock_table,
 )
 
 __all__ = ["COMMANDS", "build_purchase", "run_command"]

@@ -1,6 +1,6 @@
 """``make demo``: the SDK's main jobs against the embedded emulator (no token, no network).
 
-Run with ``python -m proxyorders_async._demo [--orders N] [--out FILE]``.
+Run with ``python -m proxyorders_async._cli.demo [--orders N] [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -13,18 +13,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._client import ProxyOrdersClient
-from ._converters import CONVERTER
-from ._exceptions import ProxyOrdersError
-from ._models import DatacenterIspPurchase, PriceQuote, Product, QuoteRequest
-from .emulator import Emulator
-
-
-def dollars(cents: int | None) -> str:
-    """Integer cents as a dollar amount; money is never a float in the SDK."""
-    if cents is None:
-        return "-"
-    return f"${cents // 100:,}.{cents % 100:02d}"
+from .._client import ProxyOrdersClient
+from .._converters import CONVERTER
+from .._exceptions import ProxyOrdersError
+from .._models import DatacenterIspPurchase, PriceQuote, Product, QuoteRequest
+from ..emulator import Emulator
+from .base import dollars
 
 
 def table(
@@ -198,7 +192,7 @@ async def run(orders: int, out: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m proxyorders_async._demo``."""
+    """Entry point of ``python -m proxyorders_async._cli.demo``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=20_000, help="orders to seed (20,000)")
     parser.add_argument("--out", type=Path, default=Path("demo-export.jsonl"), help="JSONL file")

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ._converters import CONVERTER
-from ._models import (
+from .._converters import CONVERTER
+from .._models import (
     Account,
     OrderDetail,
     OrderPage,
@@ -28,6 +28,7 @@ from ._models import (
     QuoteRequest,
     StockLevel,
 )
+from .base import dollars
 
 __all__ = [
     "Output",
@@ -39,15 +40,6 @@ __all__ = [
     "quote_rows",
     "stock_table",
 ]
-
-
-def dollars(cents: int | None) -> str:
-    """``1234`` -> ``"$12.34"``; integer arithmetic only, so no float rounding can creep in."""
-    if cents is None:
-        return "-"
-    sign = "-" if cents < 0 else ""
-    whole, fraction = divmod(abs(cents), 100)
-    return f"{sign}${whole:,}.{fraction:02d}"
 
 
 def jsonable(value: Any) -> Any:

@@ -30,16 +30,16 @@ from typing import IO, TYPE_CHECKING, Any
 import attrs
 import cattrs
 
-from ._cli_base import EXIT_OK, CommandError, Invocation, UsageError
-from ._cli_output import Output
-from ._converters import CONVERTER
-from ._models import Order
+from .._converters import CONVERTER
+from .._models import Order
+from .base import EXIT_OK, CommandError, Invocation, UsageError
+from .output import Output
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from ._client import ProxyOrdersClient
-    from ._pagination import PageIterator
+    from .._client import ProxyOrdersClient
+    from .._pagination import PageIterator
 
 try:  # POSIX only; elsewhere two exports to one file are not prevented.
     import fcntl

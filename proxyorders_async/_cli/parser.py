@@ -1,55 +1,20 @@
-"""The ``proxyorders`` command line (also ``python -m proxyorders_async``).
+"""The ``proxyorders`` argument parser: commands, options and argument types.
 
-This module parses arguments, maps failures to exit codes and runs one command inside
-``asyncio.run`` with one :class:`ProxyOrdersClient`. It imports neither rich nor the command
-modules at import time: ``--help`` works without the ``cli`` extra, and a missing rich is
-reported as a one-line hint instead of a traceback.
+Building it imports neither rich nor the command modules, so ``--help`` works without the
+``cli`` extra.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
-import os
-import sys
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn
+from collections.abc import Callable
 
-from ._cli_base import (
-    EXIT_AUTH,
-    EXIT_CONNECTION,
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_OUTCOME_UNKNOWN,
-    EXIT_USAGE,
-    CommandError,
-    Invocation,
-)
-from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    ConfigurationError,
-    InvalidArgumentError,
-    InvalidArgumentTypeError,
-    ProxyOrdersError,
-    PurchaseOutcomeUnknownError,
-)
-from ._models import Addon
-from ._validation import OrderStatus
-from ._version import __version__
+from .._models import Addon
+from .._settings import BASE_URL_ENV, TOKEN_ENV
+from .._validation import OrderStatus
+from .._version import __version__
 
-__all__ = ["build_parser", "main", "run"]
-
-TOKEN_ENV = "PROXYORDERS_TOKEN"
-BASE_URL_ENV = "PROXYORDERS_BASE_URL"
-INSTALL_HINT = "error: the proxyorders command needs rich: pip install 'proxyorders-async[cli]'"
-# Exit status of a process whose stdout reader went away (128 + SIGPIPE), as shells report it.
-EXIT_BROKEN_PIPE = 141
+__all__ = ["build_parser"]
 
 DESCRIPTION = """\
 Command line for the ProxyShard User API: account, catalog, quotes, purchases, orders and
@@ -400,162 +365,3 @@ def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     add("--orders", type=int_between(0), default=100, help="orders to seed (default 100)")
     add("--seed", type=int, default=0, help="seed of the orders and the token (default 0)")
     add("--latency-ms", type=float, default=0.0, help="added latency on every request")
-
-
-# ---------------------------------------------------------------------------------------------
-# Running a command
-
-
-def _run_emulator(args: argparse.Namespace) -> int:
-    from .emulator.__main__ import main as emulator_main
-
-    argv = ["--host", args.host, "--port", str(args.port), "--orders", str(args.orders)]
-    argv += ["--seed", str(args.seed), "--latency-ms", str(args.latency_ms)]
-    return emulator_main(argv)
-
-
-def _resolve(args: argparse.Namespace) -> Invocation:
-    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV)
-    if token is None or not token.strip():
-        raise CommandError(f"no API key: pass --token or set {TOKEN_ENV}", code=EXIT_AUTH)
-    token = token.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
-        # A credential problem (often a pasted line break), so exit 3; never echo the key.
-        raise CommandError("the API key contains whitespace or control characters", code=EXIT_AUTH)
-    return Invocation(
-        token=token,
-        base_url=args.base_url or os.environ.get(BASE_URL_ENV) or None,
-        timeout=args.timeout,
-        debug=args.debug,
-    )
-
-
-def _rich_missing() -> bool:
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return True
-    return False
-
-
-class _Redacting(logging.Formatter):
-    """Formats records with the API key replaced by ``***``, whatever logged it."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self._secret = secret
-
-    def format(self, record: logging.LogRecord) -> str:
-        return super().format(record).replace(self._secret, "***")
-
-
-@contextlib.contextmanager
-def _logging(debug: bool, secret: str) -> Iterator[None]:
-    """DEBUG logging of the SDK on stderr for the duration of one command (``--debug``)."""
-    if not debug:
-        yield
-        return
-    logger = logging.getLogger("proxyorders_async")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting(secret))
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield
-    finally:
-        # main() may run many times in one process (tests, embedding): leave no handler behind.
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
-
-
-def _describe(exc: BaseException) -> tuple[int, str, list[str]]:
-    """Exit status, one-line message and hints for a failure."""
-    if isinstance(exc, CommandError):
-        return exc.code, exc.message, list(exc.hints)
-    if isinstance(exc, AuthenticationError):
-        return (
-            EXIT_AUTH,
-            f"authentication failed: {exc.message} (HTTP 401)",
-            [f"check the API key given with --token or ${TOKEN_ENV}"],
-        )
-    if isinstance(exc, PurchaseOutcomeUnknownError):
-        return (
-            EXIT_OUTCOME_UNKNOWN,
-            f"{exc.method} {exc.url} was sent but its outcome is unknown; it was not retried",
-            ["check 'proxyorders orders list all' and 'proxyorders me' before trying again"],
-        )
-    if isinstance(exc, APITimeoutError):
-        return EXIT_CONNECTION, f"the API did not answer in time: {exc}", []
-    if isinstance(exc, APIConnectionError):
-        return EXIT_CONNECTION, f"cannot reach the API: {exc}", []
-    if isinstance(exc, APIStatusError):
-        where = f"HTTP {exc.status} from {exc.method} {exc.url}"
-        return EXIT_ERROR, f"{exc.message} ({where})", []
-    if isinstance(exc, (ConfigurationError, InvalidArgumentError, InvalidArgumentTypeError)):
-        return EXIT_USAGE, str(exc), []
-    if isinstance(exc, ProxyOrdersError):
-        return EXIT_ERROR, str(exc), []
-    if isinstance(exc, OSError):
-        return EXIT_ERROR, str(exc), []
-    return (
-        EXIT_ERROR,
-        f"unexpected {type(exc).__name__}: {exc}",
-        ["this is a bug in proxyorders: run again with --debug and report the traceback"],
-    )
-
-
-def _report(exc: BaseException, invocation: Invocation | None, debug: bool) -> int:
-    code, message, hints = _describe(exc)
-    if invocation is not None:
-        hints += invocation.hints
-    if debug:
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-    lines = [f"error: {' '.join(message.split())}", *(f"  {hint}" for hint in hints)]
-    text = "\n".join(lines)
-    if invocation is not None:
-        text = text.replace(invocation.token, "***")
-    print(text, file=sys.stderr)
-    return code
-
-
-def _silence_stdout() -> None:
-    # After EPIPE, Python would fail again flushing stdout at exit; point it at /dev/null.
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``proxyorders`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version and usage errors (status 2)
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if args.command == "emulator":
-        return _run_emulator(args)
-    if _rich_missing():
-        print(INSTALL_HINT, file=sys.stderr)
-        return EXIT_USAGE
-    from ._cli_commands import run_command
-
-    invocation: Invocation | None = None
-    try:
-        invocation = _resolve(args)
-        with _logging(invocation.debug, invocation.token):
-            return asyncio.run(run_command(args, invocation))
-    except KeyboardInterrupt:
-        hints = invocation.hints if invocation is not None else []
-        print("\n".join(["interrupted", *(f"  {hint}" for hint in hints)]), file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        _silence_stdout()
-        return EXIT_BROKEN_PIPE
-    except Exception as exc:
-        return _report(exc, invocation, bool(args.debug))
-
-
-def run() -> NoReturn:
-    """Console entry point: exit the process with :func:`main`'s status."""
-    sys.exit(main())

@@ -19,6 +19,7 @@ __all__ = [
     "CommandError",
     "Invocation",
     "UsageError",
+    "dollars",
 ]
 
 EXIT_OK = 0
@@ -28,6 +29,16 @@ EXIT_AUTH = 3
 EXIT_OUTCOME_UNKNOWN = 4
 EXIT_CONNECTION = 5
 EXIT_INTERRUPTED = 130
+
+
+def dollars(cents: int | None) -> str:
+    """``1234`` -> ``"$12.34"``, ``-150`` -> ``"-$1.50"``; integer arithmetic only, so no
+    float rounding can creep in."""
+    if cents is None:
+        return "-"
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{sign}${whole:,}.{fraction:02d}"
 
 
 class CommandError(Exception):
