@@ -32,13 +32,27 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def import_graph(root: Path) -> dict[str, set[str]]:
-    """Edges between the package's own modules, TYPE_CHECKING imports included."""
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """Ids of the import nodes inside ``if TYPE_CHECKING:`` blocks."""
+    hidden: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            hidden.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return hidden
+
+
+def import_graph(root: Path, *, runtime_only: bool = False) -> dict[str, set[str]]:
+    """Edges between the package's own modules, TYPE_CHECKING imports included unless
+    ``runtime_only``."""
     modules = {module_name(root, p): p for p in root.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        hidden = _type_checking_only(tree) if runtime_only else set()
+        for node in ast.walk(tree):
+            if id(node) in hidden:
+                continue
             targets: list[str] = []
             if isinstance(node, ast.ImportFrom):
                 base = node.module or ""
@@ -99,14 +113,14 @@ def main() -> None:
     for n, where in lengths[-5:]:
         print(f"  {n:4d} {where}")
     # Package __init__ re-exports everything: edges into it are not cycles of the design.
-    graph = import_graph(root)
-    top = root.name
-    for deps in graph.values():
-        deps.discard(top)
-    found = cycles(graph)
-    print(f"import cycles (strongly connected groups): {len(found)}")
-    for group in found:
-        print("  " + " <-> ".join(group))
+    for runtime_only, label in ((False, "all imports"), (True, "runtime imports")):
+        graph = import_graph(root, runtime_only=runtime_only)
+        for deps in graph.values():
+            deps.discard(root.name)
+        found = cycles(graph)
+        print(f"import cycles, {label} (strongly connected groups): {len(found)}")
+        for group in found:
+            print("  " + " <-> ".join(group))
 
 
 if __name__ == "__main__":
