@@ -57,7 +57,12 @@ def _strict(kind: type[T]) -> Any:
 
 
 def make_converter() -> cattrs.Converter:
-    """Build the converter with every hook the SDK's models need."""
+    """A new cattrs converter that reads and writes the SDK's models as the API does.
+
+    Integer cents and strict ints, strs and bools, aware datetimes (ISO 8601 out), arrays only
+    where the API sends arrays, unknown keys ignored. Each call builds a fresh converter, so
+    registering your own hooks on it changes nothing inside the SDK.
+    """
     converter = cattrs.Converter(forbid_extra_keys=False)
     for kind in (int, str, bool):
         converter.register_structure_hook(kind, _strict(kind))
@@ -97,7 +102,7 @@ def describe_error(exc: BaseException) -> str:
 
 
 CONVERTER = make_converter()
-"""The SDK's converter; use it to (un)structure models in your own code too."""
+# The SDK's own converter, built once; callers build theirs with make_converter().
 
 
 # ---------------------------------------------------------------------------------------------
