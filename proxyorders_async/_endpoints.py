@@ -71,22 +71,26 @@ def query_value(value: object) -> str:
 
 @attrs.frozen
 class Fields:
-    """Named arguments sent as one JSON object; no names sends ``{}``."""
+    """Named arguments sent as one JSON object; no names sends ``{}``.
+
+    An argument that is ``None`` is left out: the API reads a missing key as "not given".
+    """
 
     names: tuple[str, ...] = ()
 
     def __call__(self, params: Params) -> dict[str, Any]:
-        return {name: params[name] for name in self.names}
+        return {name: params[name] for name in self.names if params[name] is not None}
 
 
 @attrs.frozen
 class Query:
-    """Named arguments sent as query parameters, encoded by :func:`query_value`."""
+    """Named arguments sent as query parameters, encoded by :func:`query_value`; ``None`` is
+    left out."""
 
     names: tuple[str, ...]
 
     def __call__(self, params: Params) -> dict[str, str]:
-        return {name: query_value(params[name]) for name in self.names}
+        return {name: query_value(params[name]) for name in self.names if params[name] is not None}
 
 
 @attrs.frozen

@@ -126,7 +126,13 @@ def test_an_endpoint_takes_exactly_its_declared_arguments() -> None:
     with pytest.raises(TypeError):
         endpoint.request(a=1.5, b=True, c=1)  # a float is no path segment
     with pytest.raises(TypeError):
-        endpoint.request(a=1, b=None, c=1)  # nor a query value
+        endpoint.request(a=1, b=2.5, c=1)  # nor a query value
+
+
+def test_none_arguments_are_left_out_of_query_and_body() -> None:
+    endpoint = Endpoint("x", "POST", "/x", lambda d: d, query=Query(("q",)), body=Fields(("c",)))
+    request = endpoint.request(q=None, c=None)
+    assert (request.query, request.body) == ((), {})
 
 
 def test_a_request_for_an_absolute_url_decodes_with_it() -> None:
