@@ -323,13 +323,14 @@ async def test_errors_never_chain_a_foreign_exception_being_handled(
     exception being handled; it must not be chained to ours and printed with it."""
     from proxyorders_async import APIConnectionError
 
-    async def failing_request(*_args: object) -> None:
+    def failing_request(*_args: object, **_kwargs: object) -> None:
+        # Raised from aiohttp's side while its own error is being handled.
         try:
             raise ValueError("raw bytes quoting the secret")
         except ValueError:
             raise APIConnectionError("connection failed", method="GET", url="u") from None
 
-    monkeypatch.setattr(client, "_request", failing_request)
+    monkeypatch.setattr(aiohttp.ClientSession, "request", failing_request)
     with pytest.raises(APIConnectionError) as caught:
         await client.account.me()
     assert caught.value.__context__ is None
