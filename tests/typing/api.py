@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cattrs
 from typing_extensions import assert_type
 
 from proxyorders_async import (
@@ -15,14 +16,17 @@ from proxyorders_async import (
     OrderIterator,
     OrderPage,
     OrderStatus,
+    OutcomeUnknownError,
     PageIterator,
     PriceQuote,
     Product,
     ProxyOrdersClient,
     ProxyOrdersError,
+    PurchaseOutcomeUnknownError,
     PurchaseResult,
     QuoteRequest,
     StockLevel,
+    make_converter,
 )
 
 
@@ -62,3 +66,11 @@ async def usage() -> None:
         assert_type(strict, list[PriceQuote])
         fast = client.with_options(timeout=5, max_retries=0, deadline=10)
         assert_type(fast, ProxyOrdersClient)
+        try:
+            await client.orders.renew(1)
+        except PurchaseOutcomeUnknownError as exc:
+            unknown: OutcomeUnknownError = exc
+            assert_type(unknown.advice, str)
+    converter = make_converter()
+    assert_type(converter, cattrs.Converter)
+    assert_type(converter.structure({"email": "a@b.c"}, Account), Account)
