@@ -145,6 +145,11 @@ class Endpoint(Generic[T]):
         ]
         return frozenset((*self.path_names, *encoded))
 
+    def __attrs_post_init__(self) -> None:
+        if self.safety is not Safety.IDEMPOTENT and not self.advice:
+            # The unknown-outcome error is only useful if it says what to check.
+            raise ValueError(f"{self.name} is not idempotent and needs advice")
+
     def request(self, **params: Any) -> Request[T]:
         """The request for these (validated) arguments; every declared argument is required."""
         if params.keys() != self.params:

@@ -47,7 +47,7 @@ from proxyorders_async._endpoints import (
     path_segment,
 )
 from proxyorders_async._protocol import interpret_response, make_status_error, normalize_base_url
-from proxyorders_async._retry import Failure
+from proxyorders_async._retry import Failure, Safety
 
 BASE = URL("https://user-api.proxyshard.com")
 WHERE = {"method": "GET", "url": "https://user-api.proxyshard.com/user/api/me", "attempts": 1}
@@ -127,6 +127,11 @@ def test_an_endpoint_takes_exactly_its_declared_arguments() -> None:
         endpoint.request(a=1.5, b=True, c=1)  # a float is no path segment
     with pytest.raises(TypeError):
         endpoint.request(a=1, b=2.5, c=1)  # nor a query value
+
+
+def test_an_unsafe_endpoint_must_say_what_to_check() -> None:
+    with pytest.raises(ValueError, match="needs advice"):
+        Endpoint("x.create", "POST", "/x", lambda d: d, Safety.NOT_IDEMPOTENT)
 
 
 def test_none_arguments_are_left_out_of_query_and_body() -> None:
