@@ -45,8 +45,7 @@ import aiohttp  # noqa: E402
 
 from benchmarks import peer_aiohttp  # noqa: E402
 from proxyorders_async import ProxyOrdersClient, QuoteRequest  # noqa: E402
-from proxyorders_async._converters import loads_json  # noqa: E402
-from proxyorders_async._pagination import decode_page  # noqa: E402
+from proxyorders_async._converters import decode_page, loads_json  # noqa: E402
 
 SCENARIOS = ("overhead", "export", "fanout", "memory", "decode")
 SDK, RAW, PEER = "proxyorders_async", "raw aiohttp", "httpx + pydantic"

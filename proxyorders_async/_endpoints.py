@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._converters import CONVERTER
+from ._converters import CONVERTER, decode_page
 from ._models import (
     Account,
     ActiveProxyList,
@@ -50,10 +50,6 @@ def _member(key: str, cls: Any) -> Callable[[Any], Any]:
     return lambda data: hook(data[key], cls)
 
 
-def _decoded_elsewhere(_data: Any) -> OrderPage:  # pragma: no cover
-    raise AssertionError("order pages are decoded by _pagination.decode_page with their URL")
-
-
 PURCHASE = Endpoint(
     "orders.purchase", "POST", "/user/api/orders/purchase", _model(PurchaseResult), Safety.CHARGES
 )
@@ -70,7 +66,8 @@ EDIT_AUTO_RENEWAL = Endpoint(
     "/user/api/orders/edit-auto-renewal/{order_id}",
     _model(OperationResult),
 )
-LIST_ORDERS = Endpoint("orders.list", "GET", "/user/api/orders", _decoded_elsewhere)
+# The walk's fetch passes the page URL: ``_send(LIST_ORDERS, url=url, decode=decode_page)``.
+LIST_ORDERS: Endpoint[OrderPage] = Endpoint("orders.list", "GET", "/user/api/orders", decode_page)
 GET_ORDER = Endpoint(
     "orders.get", "GET", "/user/api/orders/{order_id}", _member("order", OrderDetail)
 )

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Literal, overload
 
+from yarl import URL
+
+from ._converters import decode_page
 from ._endpoints import (
     ACTIVE_PROXIES,
     AVAILABLE_COUNT,
@@ -40,7 +43,7 @@ from ._models import (
     QuoteRequest,
     StockLevel,
 )
-from ._pagination import OrderIterator, PageIterator, decode_page, start_url
+from ._pagination import OrderIterator, PageIterator, start_url
 from ._validation import (
     OrderStatus,
     check_bool,
@@ -221,8 +224,15 @@ class OrdersResource(_Resource):
         wire_status = check_status(status)
         check_int("offset", offset, minimum=0)
         check_page_size("limit", limit)
-        url = start_url(self._client, wire_status, limit, offset)
-        return await self._client._send(LIST_ORDERS, url=url, decode=decode_page)
+        return await self._fetch_page(self._first_page(wire_status, limit, offset))
+
+    def _first_page(self, status: str, page_size: int, start: str | int | None) -> URL:
+        base = self._client._core.base_url
+        params = {"status": status}
+        return start_url(base, LIST_ORDERS.path, params, limit=page_size, start=start)
+
+    def _fetch_page(self, url: URL) -> Awaitable[OrderPage]:
+        return self._client._send(LIST_ORDERS, url=url, decode=decode_page)
 
     def pages(
         self,
@@ -246,9 +256,13 @@ class OrdersResource(_Resource):
         wire_status = check_status(status)
         check_page_size("page_size", page_size)
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
-        first = start_url(self._client, wire_status, page_size, _check_start(start))
+        first = self._first_page(wire_status, page_size, _check_start(start))
         return PageIterator(
-            self._client, first, max_pages=_check_max_pages(max_pages), concurrency=concurrency
+            self._fetch_page,
+            self._client._core.base_url,
+            first,
+            max_pages=_check_max_pages(max_pages),
+            concurrency=concurrency,
         )
 
     def iter(

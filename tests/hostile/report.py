@@ -79,7 +79,8 @@ def _s3(f: Figures) -> str:
     parts = [
         f"inserts+503s, concurrency={c}: {_get(f, f'insert_c{c}_yielded')} yielded, "
         f"{_get(f, f'insert_c{c}_duplicates_skipped')} duplicates skipped (= "
-        f"{_get(f, f'insert_c{c}_warnings')} WARNINGs), "
+        f"{_get(f, f'insert_c{c}_debug_lines')} DEBUG lines, "
+        f"{_get(f, f'insert_c{c}_warnings')} summary WARNING), "
         f"{_get(f, f'insert_c{c}_original_missing')} pre-existing orders missing"
         for c in (1, 4, 8)
     ]
@@ -229,7 +230,8 @@ ROWS: list[Row] = [
         "run at concurrency 8), so pages fetched ahead are served out of order; a whole page "
         "inserted per page; a server ignoring "
         "`offset`; 2 deletions per page",
-        "no loop; `dedupe=True` yields each id once and counts/warns every duplicate; no order "
+        "no loop; `dedupe=True` yields each id once, counts every duplicate (DEBUG each, one "
+        "summary WARNING per walk); no order "
         "that existed all along is dropped",
         "test_s03_shifting_pages.py",
         _s3,

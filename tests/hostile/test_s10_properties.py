@@ -36,6 +36,8 @@ from proxyorders_async import (
     OperationResult,
     Order,
     OrderDetail,
+    OrderPage,
+    PageIterator,
     PaginationError,
     PriceQuote,
     Product,
@@ -43,6 +45,8 @@ from proxyorders_async import (
     PurchaseResult,
     StockLevel,
 )
+from proxyorders_async._converters import decode_page
+from proxyorders_async._pagination import start_url
 
 from ._support import FAST, loopback_server, record
 
@@ -308,21 +312,21 @@ def _body(graph: Graph, node: int) -> dict[str, Any]:
 
 
 async def _walk_fake(graph: Graph, concurrency: int) -> tuple[list[int], bool, list[URL]]:
-    client = ProxyOrdersClient(token="t0ken", base_url=BASE)
+    """The real walk (planner and scheduler) over a fake ``fetch``: no client, no sockets."""
     by_url = {str(URL(BASE + p)): i for i, p in enumerate(graph.paths)}
     requested: list[URL] = []
 
-    async def fake_send(_endpoint: Any, *, url: URL, decode: Any) -> Any:
+    async def fetch(url: URL) -> OrderPage:
         requested.append(url)
         assert len(requested) <= 20 * (len(graph.paths) + 1) * concurrency, "unbounded walk"
         node = by_url.get(str(url))
         if node is None:  # a page predicted past what exists
             raise NotFoundError("no such page", status=404, body={}, method="GET", url=str(url))
-        return decode(_body(graph, node), str(url))
+        return decode_page(_body(graph, node), str(url))
 
-    client._send = fake_send  # type: ignore[method-assign]
     nodes: list[int] = []
-    pages = client.orders.pages("all", start=graph.paths[0], concurrency=concurrency)
+    first = start_url(URL(BASE), "/user/api/orders", {}, limit=20, start=graph.paths[0])
+    pages = PageIterator(fetch, URL(BASE), first, concurrency=concurrency)
     failed = False
     try:
         async for page in pages:
