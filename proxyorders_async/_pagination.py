@@ -320,7 +320,8 @@ class WalkPlanner(Generic[K]):
     ) -> None:
         self.pages = 0
         self.progress: Progress[K] = Progress()
-        self._first, self._navigator, self._noun = first, navigator, noun
+        self.navigator: Navigator = navigator
+        self._first, self._noun = first, noun
         self._ahead, self._max_pages = concurrency, max_pages
         self._window: deque[Fetch] = deque()  # in walk order; [0] is an announced URL
         self._tickets, self._completions = itertools.count(), itertools.count()
@@ -389,7 +390,7 @@ class WalkPlanner(Generic[K]):
         if arrival.next is None or (self._max_pages is not None and self.pages >= self._max_pages):
             return None, None
         try:
-            return self._navigator.following(arrival, fetched_as), None
+            return self.navigator.following(arrival, fetched_as), None
         except PaginationError as exc:
             return None, exc  # this page is good: hand it over, then refuse to go further
 
@@ -429,7 +430,7 @@ class WalkPlanner(Generic[K]):
         while len(self._window) < self._ahead and (
             self._max_pages is None or self._scheduled < self._max_pages
         ):
-            predicted = self._navigator.predict(before, last)
+            predicted = self.navigator.predict(before, last)
             if predicted is None:
                 break
             started.append(self._schedule(predicted))
@@ -537,11 +538,6 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         return self._pages
 
     @property
-    def page_url(self) -> str | None:
-        """The URI of the last page yielded (None before the first)."""
-        return self._page_url
-
-    @property
     def resume_uri(self) -> str | None:
         """URI to pass as ``start=`` to continue after the last yielded page (None when done)."""
         # The raw URI as the server sent it: start= resolves and checks it again.
@@ -598,18 +594,13 @@ class ItemWalk(AsyncIterator[T], Generic[P, T]):
                 "%d %s appeared twice: the list changed during the walk; dedupe skipped them (%s)",
                 self._duplicates,
                 self._pages._listing.noun,
-                self._pages.page_url,
+                self._pages._page_url,
             )
 
     async def aclose(self) -> None:
         """Stop the walk and cancel pages fetched ahead."""
         self._summarize()
         await self._pages.aclose()
-
-    @property
-    def items_yielded(self) -> int:
-        """Items yielded so far (duplicates skipped are not counted)."""
-        return self._yielded
 
     @property
     def pages_fetched(self) -> int:
@@ -625,7 +616,7 @@ class ItemWalk(AsyncIterator[T], Generic[P, T]):
     def resume_uri(self) -> str | None:
         """URI to pass as ``start=`` to continue this walk later (None when done)."""
         if self._index < len(self._current):
-            return self._pages.page_url
+            return self._pages._page_url
         return self._pages.resume_uri
 
 
