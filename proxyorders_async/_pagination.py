@@ -7,9 +7,10 @@ only code that awaits. Neither knows the client or the item type: a walk is give
 ``fetch(url)``, which returns a decoded page carrying its ``url`` and its ``next`` (the decode
 step returns ``next`` itself, as gidgethub's ``decipher_response`` returns ``more``; where the
 API sends none, :func:`next_offset_uri` computes it from ``offset``/``limit`` and a total), and
-a :class:`Listing` naming a page's items and an item's id. Which URL comes next is a
-:class:`Navigator`'s decision (:class:`FollowNext` follows the server's ``next``), so a walk that
-chooses its own offsets can replace it without touching the planner.
+a :class:`Listing` naming a page's items and an item's id. Which URL comes next, what to
+predict and what shows that the list moved are a :class:`Navigator`'s decisions
+(:class:`FollowNext` follows the server's ``next``), so a walk that chooses its own overlapping
+offsets and checks the overlap can replace it without touching the planner or the scheduler.
 
 Fetching ahead: after page *k* arrives, page *k+1* is requested before page *k* is handed to the
 caller. With ``concurrency=N`` and offset/limit shaped URIs, up to *N* predicted pages are in
@@ -257,6 +258,9 @@ class Navigator(Protocol):
     def predict(self, before: URL, last: URL) -> URL | None:
         """The page after ``last`` (which followed ``before``), or None to stop predicting."""
 
+    def moved(self, previous: tuple[Any, ...], ids: tuple[Any, ...]) -> bool:
+        """Whether two consecutive pages show that the list moved between their fetches."""
+
 
 class FollowNext:
     """Follows the server's ``next``: same origin only, never one of the last URIs followed."""
@@ -298,6 +302,10 @@ class FollowNext:
     def predict(self, before: URL, last: URL) -> URL | None:
         """:func:`predict_following`."""
         return predict_following(before, last)
+
+    def moved(self, previous: tuple[Any, ...], ids: tuple[Any, ...]) -> bool:
+        """Pages of a list that stood still share no id."""
+        return not set(ids).isdisjoint(previous)
 
 
 class WalkPlanner(Generic[K]):
@@ -353,7 +361,7 @@ class WalkPlanner(Generic[K]):
         moved = (
             (self._ahead > 1 or bool(self._window))
             and self._last_ids is not None
-            and not set(arrival.ids).isdisjoint(self._last_ids)
+            and self.navigator.moved(self._last_ids, arrival.ids)
         )
         self._last_ids = arrival.ids
         self.pages += 1
