@@ -661,8 +661,8 @@ class OrderIterator(ItemWalk[OrderPage, Order]):
 
     With ``dedupe=True`` an order id seen before is skipped (orders created or removed during
     a walk shift offset pages, so the same order can appear twice); ``duplicates_skipped``
-    counts them, each is logged at DEBUG and the walk logs one WARNING with the total when it
-    ends. Keeping the seen ids costs a few bytes per order.
+    counts them, each is logged at DEBUG and one WARNING with the total is logged when the walk
+    ends, fails or is closed. Keeping the seen ids costs a few bytes per order.
     ``resume_uri`` is the URI to resume from: after a whole page it is the next page; mid-page
     it is the current page, whose already-yielded orders a resumed walk (with ``dedupe``) skips.
     """
