@@ -11,7 +11,7 @@ import os
 import random
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import aiohttp
 import attrs
@@ -32,7 +32,6 @@ from ._exceptions import (
 from ._protocol import (
     DEFAULT_BASE_URL,
     Outcome,
-    endpoint_url,
     interpret_response,
     invalid_body,
     normalize_base_url,
@@ -400,30 +399,8 @@ class ProxyOrdersClient:
     # -----------------------------------------------------------------------------------------
     # Transport
 
-    def _url(self, path: str) -> URL:
-        return endpoint_url(self._core.base_url, path)
-
-    # The second form and _url serve today's walk (_pagination), typed against this class;
-    # they go when the walk takes a Transport.
-    @overload
-    async def _send(self, request: Request[T]) -> T: ...
-
-    @overload
-    async def _send(
-        self, request: Endpoint[T], *, url: URL, decode: Callable[[Any, str], T]
-    ) -> T: ...
-
-    async def _send(
-        self,
-        request: Request[T] | Endpoint[T],
-        *,
-        url: URL | None = None,
-        decode: Callable[[Any, str], T] | None = None,
-    ) -> T:
+    async def _send(self, request: Request[T]) -> T:
         """Perform ``request`` with retries and return its decoded response."""
-        if isinstance(request, Endpoint):
-            assert url is not None
-            request = request.at(url, decode)
         endpoint, json_body = request.endpoint, request.body
         target = request.url_under(self._core.base_url)
         shown = str(target)

@@ -17,7 +17,7 @@ import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
 
-from ._models import Order
+from ._models import Order, OrderPage
 
 _orjson_loads: Callable[[bytes], Any] | None
 try:  # the optional ``speed`` extra
@@ -219,3 +219,37 @@ def structure_orders(items: Any) -> tuple[Order, ...] | None:
     except (KeyError, ValueError):  # a missing field, an unparsable date
         return None
     return tuple(orders)
+
+
+@attrs.frozen(kw_only=True)
+class _PageBody:
+    orders: tuple[Order, ...]
+    count: int | None = None
+    next: str | None = None
+    prev: str | None = None
+
+
+_structure_page = CONVERTER.get_structure_hook(_PageBody)
+
+
+def decode_page(data: Any, url: str = "") -> OrderPage:
+    """Decode a ``GET /user/api/orders`` body into an :class:`OrderPage` fetched from ``url``.
+
+    The page carries the server's ``next`` as sent: the walk decides whether to follow it.
+    """
+    if type(data) is dict:
+        orders = structure_orders(data.get("orders"))
+        count, next_uri, prev_uri = data.get("count"), data.get("next"), data.get("prev")
+        if (
+            orders is not None
+            and (count is None or type(count) is int)
+            and (next_uri is None or type(next_uri) is str)
+            and (prev_uri is None or type(prev_uri) is str)
+        ):
+            if count is None:
+                count = len(orders)
+            return OrderPage(orders=orders, count=count, next=next_uri, prev=prev_uri, url=url)
+    # Anything unusual: the converter decides, and its error names the offending field.
+    body: _PageBody = _structure_page(data, _PageBody)
+    count = len(body.orders) if body.count is None else body.count
+    return OrderPage(orders=body.orders, count=count, next=body.next, prev=body.prev, url=url)

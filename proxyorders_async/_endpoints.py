@@ -19,7 +19,7 @@ from urllib.parse import quote
 import attrs
 from yarl import URL
 
-from ._converters import CONVERTER
+from ._converters import CONVERTER, decode_page
 from ._exceptions import InvalidArgumentError
 from ._models import (
     Account,
@@ -27,7 +27,6 @@ from ._models import (
     BillingCycleChange,
     OperationResult,
     OrderDetail,
-    OrderPage,
     PriceQuote,
     Product,
     PurchaseResult,
@@ -204,10 +203,6 @@ def _member(key: str, cls: Any) -> Callable[[Any], Any]:
     return lambda data: hook(data[key], cls)
 
 
-def _decoded_elsewhere(_data: Any) -> OrderPage:  # pragma: no cover
-    raise AssertionError("order pages are decoded by _pagination.decode_page with their URL")
-
-
 # What to look at after a charging request's unknown outcome, before trying again.
 ORDERS_AND_WALLET = (
     "client.orders.list('all') / client.orders.get(order_id) and client.account.me() "
@@ -251,7 +246,7 @@ LIST_ORDERS = Endpoint(
     "orders.list",
     "GET",
     "/user/api/orders",
-    _decoded_elsewhere,
+    decode_page,
     query=Query(("status", "offset", "limit")),
 )
 GET_ORDER = Endpoint(

@@ -1,85 +1,133 @@
-"""Walking the order list: follow the server's ``next`` URIs, optionally fetching ahead.
+"""Walking a paginated list: a sans-I/O planner and a thin scheduler that awaits.
 
-The walk is an async generator (iterative, never recursive) wrapped in small iterator objects
-that expose where the walk stands, so an interrupted export can resume.
+The split follows gidgethub's: :class:`WalkPlanner` is a pure state machine fed two events,
+"a fetch completed" and "the page the walk waits for arrived"; it answers with a :class:`Step`
+(fetches to drop, fetches to start, a refusal to raise after the page). :func:`run_walk` is the
+only code that awaits. Neither knows the client or the item type: a walk is given
+``fetch(url)``, which returns a decoded page carrying its ``url`` and its ``next`` (the decode
+step returns ``next`` itself, as gidgethub's ``decipher_response`` returns ``more``; where the
+API sends none, :func:`next_offset_uri` computes it from ``offset``/``limit`` and a total), and
+a :class:`Listing` naming a page's items and an item's id. Which URL comes next, what to
+predict and what shows that the list moved are a :class:`Navigator`'s decisions
+(:class:`FollowNext` follows the server's ``next``), so a walk that chooses its own overlapping
+offsets and checks the overlap can replace it without touching the planner or the scheduler.
 
 Fetching ahead: after page *k* arrives, page *k+1* is requested before page *k* is handed to the
-caller, so the round trip overlaps the caller's work. With ``concurrency=N`` and ``next`` URIs
-shaped like ``offset``/``limit``, up to *N* predicted pages are in flight; each arriving page's
-real ``next`` is checked against the prediction and, on any mismatch, the speculative pages are
-dropped and the walk follows the real ``next``. The result is the sequential walk's, always.
+caller. With ``concurrency=N`` and offset/limit shaped URIs, up to *N* predicted pages are in
+flight; each arriving page's real ``next`` is checked against the prediction and, on any
+mismatch, the speculative pages are dropped. When two consecutive pages share an id (the list
+moved), pages fetched ahead that were served before the current one are refetched and the walk
+fetches one page at a time from then on. The result is the sequential walk's, always.
+
+No walk runs forever, and its memory is bounded:
+
+- a ``next`` equal to one of the last :data:`REMEMBERED_URIS` URIs followed is refused;
+- a page with the same ids as the previous one that announces another page raises;
+- the **progress rule**: an id is *new* when it is on none of the previous
+  :data:`STALL_WINDOW` pages nor in a checkpoint (the ids of the :data:`STALL_WINDOW` pages up
+  to the last page whose number is a power of two). When the last :data:`STALL_WINDOW` pages
+  announce a next and brought fewer new ids than a quarter of the ids they carried (or none),
+  the walk raises :class:`PaginationError` before yielding that page.
+
+The bound: once every page brings fewer than a quarter new ids, the error comes within
+:data:`STALL_WINDOW` pages. Pages repeating with any period *P* after the first *m* pages
+(A,B,A,B or A,B,C,A,B,C with ever-new ``next`` URIs) are stopped by page ``s + P``, where *s*
+is the first power of two at least ``max(P, m + 16)`` (so before page ``3 * max(P, m + 16)``);
+periods 2 and 3 and a list sliding by one id per page of 100 stop at page 16. A walk makes at
+most ``concurrency`` requests per page that arrived. Memory: ids of at most 32 pages and 64 URIs.
+Legitimate walks pass: a list that grows by fewer than three quarters of a page per page read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from operator import attrgetter
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 from yarl import URL
 
-from ._converters import CONVERTER, structure_orders
-from ._endpoints import LIST_ORDERS
 from ._exceptions import InvalidArgumentError, PaginationError
 from ._models import Order, OrderPage
-from ._protocol import resolve_next
-
-if TYPE_CHECKING:
-    from ._client import ProxyOrdersClient
+from ._protocol import endpoint_url, resolve_next
 
 __all__ = ["OrderIterator", "PageIterator"]
 
 logger = logging.getLogger("proxyorders_async")
 
-ORDERS_PATH = LIST_ORDERS.path
+#: Pages the progress rule looks back over; a quarter of their ids must be new.
+STALL_WINDOW = 16
+#: ``next`` URIs remembered for loop detection (older loops are caught by the progress rule).
+REMEMBERED_URIS = 64
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 
-@attrs.frozen(kw_only=True)
-class _PageBody:
-    orders: tuple[Order, ...]
-    count: int | None = None
-    next: str | None = None
-    prev: str | None = None
+class PageLike(Protocol):
+    """What the walk reads from a decoded page besides its items."""
+
+    @property
+    def url(self) -> str:
+        """The absolute URI the page was fetched from."""
+
+    @property
+    def next(self) -> str | None:
+        """The following page's URI as the server (or the decode step) gave it."""
 
 
-_structure_page = CONVERTER.get_structure_hook(_PageBody)
+P = TypeVar("P", bound=PageLike)
 
 
-def decode_page(data: Any, url: str) -> OrderPage:
-    """Decode a ``GET /user/api/orders`` body into an :class:`OrderPage` fetched from ``url``."""
-    if type(data) is dict:
-        orders = structure_orders(data.get("orders"))
-        count, next_uri, prev_uri = data.get("count"), data.get("next"), data.get("prev")
-        if (
-            orders is not None
-            and (count is None or type(count) is int)
-            and (next_uri is None or type(next_uri) is str)
-            and (prev_uri is None or type(prev_uri) is str)
-        ):
-            if count is None:
-                count = len(orders)
-            return OrderPage(orders=orders, count=count, next=next_uri, prev=prev_uri, url=url)
-    # Anything unusual: the converter decides, and its error names the offending field.
-    body: _PageBody = _structure_page(data, _PageBody)
-    count = len(body.orders) if body.count is None else body.count
-    return OrderPage(orders=body.orders, count=count, next=body.next, prev=body.prev, url=url)
+@attrs.frozen
+class Listing(Generic[P, T]):
+    """How to read one kind of page: its items, an item's id, and a plural noun for messages."""
+
+    items: Callable[[P], Sequence[T]]
+    key: Callable[[T], Hashable]
+    noun: str = "items"
+
+    def ids(self, page: P) -> tuple[Hashable, ...]:
+        """The ids of a page's items, in order."""
+        return tuple(map(self.key, self.items(page)))
+
+
+ORDER_LISTING: Listing[OrderPage, Order] = Listing(
+    attrgetter("orders"), attrgetter("order_id"), "orders"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
 
 
 def start_url(
-    client: ProxyOrdersClient, status: str, page_size: int, start: str | int | None
+    base: URL, path: str, params: Mapping[str, str], *, limit: int, start: str | int | None
 ) -> URL:
-    """The first page's URL: a fresh walk, an offset, or a saved ``next``/``url`` URI."""
+    """The first page's URL: a fresh walk or an ``offset`` under ``base``, or a saved URI.
+
+    A saved ``next``/``url`` URI is checked like a ``next`` (same origin, no credentials) and
+    raises :class:`InvalidArgumentError` naming ``start`` otherwise.
+    """
     if start is None or isinstance(start, int):
-        offset = 0 if start is None else start
-        return client._url(ORDERS_PATH).with_query(
-            {"status": status, "offset": str(offset), "limit": str(page_size)}
-        )
+        query = {**params, "offset": str(start or 0), "limit": str(limit)}
+        return endpoint_url(base, path).with_query(query)
     try:
-        return resolve_next(client._core.base_url, start, page_url="start")
+        return resolve_next(base, start, page_url="start")
     except PaginationError as exc:
         raise InvalidArgumentError("start", exc.message) from None
 
@@ -105,167 +153,388 @@ def predict_following(page_url: URL, next_url: URL) -> URL | None:
     return next_url.update_query(offset=str(there[0] + there[1]))
 
 
-@attrs.define
-class _WalkState:
-    pages: int = 0
-    orders: int = 0
-    duplicates: int = 0
-    page_url: str | None = None
-    next_url: str | None = None
-    done: bool = False
+def next_offset_uri(page_url: str | URL, *, total: int | None, received: int) -> str | None:
+    """The ``next`` of an offset/limit page whose API sends none, only a ``total`` count.
+
+    The following page starts ``received`` items further (``offset + limit`` when the page was
+    full; a server capping ``limit`` loses nothing). None once ``total`` is reached, after an
+    empty page, or when ``page_url`` has no integer ``offset``/``limit``.
+    """
+    url = URL(page_url)
+    shape = _offset_limit(url)
+    if shape is None or received <= 0:
+        return None
+    following = shape[0] + received
+    if total is not None and following >= total:
+        return None
+    return str(url.update_query(offset=str(following)))
 
 
-async def _walk(
-    client: ProxyOrdersClient,
-    first: URL,
-    state: _WalkState,
-    *,
-    max_pages: int | None,
-    concurrency: int,
-) -> AsyncGenerator[OrderPage, None]:
-    base = client._core.base_url
-    visited: set[str] = set()
-    # (url, task) of requests in flight, in walk order. window[0] is always a URL the server
-    # actually announced (or the first); later entries are predictions until confirmed.
-    window: deque[tuple[URL, asyncio.Task[OrderPage]]] = deque()
-    scheduled = 0
-    # Completion order of the fetches: a page fetched ahead that completed before the page
-    # in front of it was (as good as) served before it.
-    completions = itertools.count()
-    finished: dict[asyncio.Future[OrderPage], int] = {}
+# ---------------------------------------------------------------------------------------------
+# The planner (sans-I/O)
 
-    def note(done: asyncio.Future[OrderPage]) -> None:
-        finished[done] = next(completions)
 
-    def schedule(url: URL) -> None:
-        nonlocal scheduled
-        task = asyncio.ensure_future(client._send(LIST_ORDERS, url=url, decode=decode_page))
-        task.add_done_callback(note)
-        window.append((url, task))
-        scheduled += 1
+@attrs.frozen
+class Arrival(Generic[K]):
+    """The event "the page the walk waited for arrived": where from, its ``next`` and ids."""
 
-    def may_schedule() -> bool:
-        return max_pages is None or scheduled < max_pages
+    url: str
+    next: str | None
+    ids: tuple[K, ...]
 
-    async def drop_window() -> None:
-        nonlocal scheduled
-        tasks = [task for _, task in window]
-        window.clear()
-        scheduled = state.pages
-        for task in tasks:
-            task.cancel()
-        # Collect them so no "exception was never retrieved" is left behind.
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for task in tasks:
-            finished.pop(task, None)
 
-    visited.add(str(first))
-    schedule(first)
-    last_ids: tuple[int, ...] | None = None
-    ahead = concurrency
-    try:
-        while window:
-            page_url, task = window.popleft()
-            page = await task
-            done_at = finished.pop(task, -1)
-            ids = tuple(order.order_id for order in page.orders)
-            if ids == last_ids and page.next is not None:
-                # Distinct next URIs, same orders (an ignored offset, or rows inserted as fast
-                # as the walk reads): the visited set cannot see this loop.
-                raise PaginationError(
-                    "the server sent the same orders as the previous page and announced yet "
-                    "another page; stopping instead of looping (the list is not advancing)",
-                    method="GET",
-                    url=page.url,
-                )
-            moved = (
-                (ahead > 1 or bool(window))
-                and last_ids is not None
-                and not set(ids).isdisjoint(last_ids)
+@attrs.frozen
+class Fetch:
+    """A request the planner wants made; ``ticket`` names it in later events."""
+
+    ticket: int
+    url: URL
+
+
+@attrs.frozen
+class Step:
+    """What to do after a page arrived: cancel, then start, then yield the page.
+
+    ``refusal`` is raised after the page was handed over (the page itself was good).
+    """
+
+    cancel: tuple[int, ...] = ()
+    fetch: tuple[Fetch, ...] = ()
+    refusal: PaginationError | None = None
+
+
+class Progress(Generic[K]):
+    """Whether a walk still brings ids it has not seen lately (the module's progress rule).
+
+    Remembers the ids of the last ``window`` pages and of a checkpoint retaken at every page
+    whose number is a power of two: at most ``2 * window`` pages of ids, however long the walk.
+    """
+
+    def __init__(self, window: int = STALL_WINDOW) -> None:
+        self.window = window
+        self.new = self.carried = 0  # totals over the pages in the window
+        self._pages: deque[tuple[tuple[K, ...], int]] = deque()  # (distinct ids, new)
+        self._counts: dict[K, int] = {}  # id -> pages of the window carrying it
+        self._checkpoint: frozenset[K] = frozenset()
+        self._seen = 0
+
+    @property
+    def remembered_ids(self) -> int:
+        """Ids held (window and checkpoint): bounded by ``2 * window`` pages."""
+        return len(self._counts) + len(self._checkpoint)
+
+    def observe(self, ids: Iterable[K]) -> bool:
+        """Record the next page's ids; True when the window is full and brought too few new."""
+        page = tuple(dict.fromkeys(ids))
+        counts, checkpoint = self._counts, self._checkpoint
+        new = sum(1 for i in page if i not in counts and i not in checkpoint)
+        self._pages.append((page, new))
+        self.new, self.carried = self.new + new, self.carried + len(page)
+        for i in page:
+            counts[i] = counts.get(i, 0) + 1
+        if len(self._pages) > self.window:
+            self._forget(*self._pages.popleft())
+        self._seen += 1
+        if self._seen & (self._seen - 1) == 0:
+            self._checkpoint = frozenset(counts)
+        return len(self._pages) == self.window and (self.new == 0 or 4 * self.new < self.carried)
+
+    def _forget(self, page: tuple[K, ...], new: int) -> None:
+        self.new, self.carried = self.new - new, self.carried - len(page)
+        for i in page:
+            left = self._counts[i] - 1
+            if left:
+                self._counts[i] = left
+            else:
+                del self._counts[i]
+
+
+class Navigator(Protocol):
+    """Decides which URL follows an arrived page, and predicts offset pages."""
+
+    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL:
+        """The next page's URL (``arrival.next`` is set); raises PaginationError to refuse."""
+
+    def predict(self, before: URL, last: URL) -> URL | None:
+        """The page after ``last`` (which followed ``before``), or None to stop predicting."""
+
+    def moved(self, previous: tuple[Any, ...], ids: tuple[Any, ...]) -> bool:
+        """Whether two consecutive pages show that the list moved between their fetches."""
+
+
+class FollowNext:
+    """Follows the server's ``next``: same origin only, never one of the last URIs followed."""
+
+    def __init__(self, base: URL, first: URL, *, remember: int = REMEMBERED_URIS) -> None:
+        self._base = base
+        self._order: deque[str] = deque()
+        self._keys: set[str] = set()
+        self._limit = remember
+        self._remember(str(first))
+
+    @property
+    def remembered_uris(self) -> int:
+        """URIs held for loop detection: at most ``remember``."""
+        return len(self._keys)
+
+    def _remember(self, key: str) -> None:
+        self._order.append(key)
+        self._keys.add(key)
+        if len(self._order) > self._limit:
+            self._keys.discard(self._order.popleft())
+
+    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL:
+        """Resolve ``arrival.next`` against the page and refuse another origin or a loop."""
+        assert arrival.next is not None
+        target = resolve_next(
+            self._base, arrival.next, page_url=arrival.url, relative_to=fetched_as
+        )
+        key = str(target)
+        if key in self._keys:
+            raise PaginationError(
+                f"next URI {key} was already fetched; stopping instead of looping",
+                method="GET",
+                url=arrival.url,
             )
-            last_ids = ids
-            state.pages += 1
-            real_next: URL | None = None
-            refused: PaginationError | None = None
-            if page.next is not None and (max_pages is None or state.pages < max_pages):
-                try:
-                    real_next = resolve_next(
-                        base, page.next, page_url=page.url, relative_to=page_url
-                    )
-                    key = str(real_next)
-                    if key in visited:
-                        raise PaginationError(
-                            f"next URI {key} was already fetched; stopping instead of looping",
-                            method="GET",
-                            url=page.url,
-                        )
-                    visited.add(key)
-                except PaginationError as exc:
-                    # This page is good: hand it over, then refuse to go further.
-                    real_next, refused = None, exc
-            if moved:
-                # The list moved before this page was served. A page fetched ahead that was
-                # served before this one may have missed orders the move pushed past it:
-                # refetch such pages in order, and fetch one at a time from now on.
-                if ahead > 1:
-                    logger.warning(
-                        "the order list changed during the walk; no longer fetching ahead (%s)",
-                        page.url,
-                    )
-                    ahead = 1
-                if any(finished.get(t, done_at) < done_at for _, t in window):
-                    await drop_window()
-            if window and (real_next is None or window[0][0] != real_next):
-                if real_next is not None:
-                    logger.debug("next URI %s was not the predicted one; refetching", real_next)
-                await drop_window()
-            if real_next is not None and not window:
-                schedule(real_next)
-            if real_next is not None and ahead > 1:
-                last_url = window[-1][0]
-                before_last = window[-2][0] if len(window) > 1 else page_url
-                while len(window) < ahead and may_schedule():
-                    predicted = predict_following(before_last, last_url)
-                    if predicted is None:
-                        break
-                    schedule(predicted)
-                    before_last, last_url = last_url, predicted
-            state.page_url = page.url
-            # The raw URI as the server sent it: start= resolves and checks it again.
-            state.next_url = page.next
-            state.done = page.next is None
-            yield page
-            if refused is not None:
-                raise refused
-    finally:
-        if window:
-            await drop_window()
+        self._remember(key)
+        return target
+
+    def predict(self, before: URL, last: URL) -> URL | None:
+        """:func:`predict_following`."""
+        return predict_following(before, last)
+
+    def moved(self, previous: tuple[Any, ...], ids: tuple[Any, ...]) -> bool:
+        """Pages of a list that stood still share no id."""
+        return not set(ids).isdisjoint(previous)
 
 
-class PageIterator(AsyncIterator[OrderPage]):
-    """Async iterator over order pages, returned by ``client.orders.pages()``.
+class WalkPlanner(Generic[K]):
+    """The walk as a pure state machine: what to fetch, what to drop, when to stop.
 
-    ``resume_uri`` is where a new walk (``start=``) picks up after the last page yielded;
-    ``pages_fetched`` counts pages yielded. Call ``await it.aclose()`` (or finish the loop) to
-    cancel any page fetched ahead.
+    Feed it ``completed(ticket)`` whenever a fetch finishes (any outcome, in completion order)
+    and ``arrived(ticket, arrival)`` for the page at :attr:`head`; start the fetches and cancel
+    the tickets the returned :class:`Step` names. ``arrived`` raises :class:`PaginationError`
+    for a page that must not be yielded (the walk stopped making progress).
     """
 
     def __init__(
         self,
-        client: ProxyOrdersClient,
+        first: URL,
+        navigator: Navigator,
+        *,
+        concurrency: int = 1,
+        max_pages: int | None = None,
+        noun: str = "items",
+    ) -> None:
+        self.pages = 0
+        self.progress: Progress[K] = Progress()
+        self.navigator: Navigator = navigator
+        self._first, self._noun = first, noun
+        self._ahead, self._max_pages = concurrency, max_pages
+        self._window: deque[Fetch] = deque()  # in walk order; [0] is an announced URL
+        self._tickets, self._completions = itertools.count(), itertools.count()
+        self._finished: dict[int, int] = {}  # ticket -> completion rank, for the window only
+        self._scheduled = 0
+        self._last_ids: tuple[K, ...] | None = None
+
+    @property
+    def head(self) -> int | None:
+        """The ticket whose page comes next, or None when the walk is over."""
+        return self._window[0].ticket if self._window else None
+
+    def start(self) -> Step:
+        """The first fetch."""
+        return Step(fetch=(self._schedule(self._first),))
+
+    def completed(self, ticket: int) -> None:
+        """A fetch finished: a page fetched ahead that finished first was served first."""
+        if any(item.ticket == ticket for item in self._window):
+            self._finished[ticket] = next(self._completions)
+
+    def arrived(self, ticket: int, arrival: Arrival[K]) -> Step:
+        """The page at :attr:`head` arrived: what to cancel, what to start, what to refuse."""
+        head = self._window.popleft()
+        if head.ticket != ticket:
+            raise ValueError(f"page {ticket} arrived while the walk waits for {head.ticket}")
+        done_at = self._finished.pop(ticket, -1)
+        self._check_progress(arrival)
+        moved = (
+            (self._ahead > 1 or bool(self._window))
+            and self._last_ids is not None
+            and self.navigator.moved(self._last_ids, arrival.ids)
+        )
+        self._last_ids = arrival.ids
+        self.pages += 1
+        target, refusal = self._follow(arrival, head.url)
+        cancel = self._realign(moved, done_at, target, arrival.url)
+        fetch = () if target is None else self._refill(target, head.url)
+        return Step(cancel, fetch, refusal)
+
+    def _check_progress(self, arrival: Arrival[K]) -> None:
+        stalled = self.progress.observe(arrival.ids)
+        if arrival.next is None:
+            return
+        if arrival.ids == self._last_ids:
+            # Distinct next URIs, same items (an ignored offset, or rows inserted as fast as
+            # the walk reads): the URIs cannot show this loop.
+            reason = f"the server sent the same {self._noun} as the previous page"
+        elif stalled:
+            reason = (
+                f"the last {self.progress.window} pages brought {self.progress.new} {self._noun} "
+                f"not seen lately among {self.progress.carried}"
+            )
+        else:
+            return
+        raise PaginationError(
+            f"{reason} and announced yet another page; stopping instead of looping "
+            "(the list is not advancing)",
+            method="GET",
+            url=arrival.url,
+        )
+
+    def _follow(
+        self, arrival: Arrival[K], fetched_as: URL
+    ) -> tuple[URL | None, PaginationError | None]:
+        if arrival.next is None or (self._max_pages is not None and self.pages >= self._max_pages):
+            return None, None
+        try:
+            return self.navigator.following(arrival, fetched_as), None
+        except PaginationError as exc:
+            return None, exc  # this page is good: hand it over, then refuse to go further
+
+    def _realign(
+        self, moved: bool, done_at: int, target: URL | None, page_url: str
+    ) -> tuple[int, ...]:
+        dropped: list[int] = []
+        if moved:
+            # The list moved before this page was served. A page fetched ahead that was served
+            # before this one may have missed items the move pushed past it: refetch such
+            # pages in order, and fetch one at a time from now on.
+            if self._ahead > 1:
+                logger.warning(
+                    "the list changed during the walk; no longer fetching ahead (%s)", page_url
+                )
+                self._ahead = 1
+            if any(self._finished.get(item.ticket, done_at) < done_at for item in self._window):
+                dropped += self._drop()
+        if self._window and (target is None or self._window[0].url != target):
+            if target is not None:
+                logger.debug("next URI %s was not the predicted one; refetching", target)
+            dropped += self._drop()
+        return tuple(dropped)
+
+    def _drop(self) -> list[int]:
+        tickets = [item.ticket for item in self._window]
+        self._window.clear()
+        for ticket in tickets:
+            self._finished.pop(ticket, None)
+        self._scheduled = self.pages
+        return tickets
+
+    def _refill(self, target: URL, fetched_as: URL) -> tuple[Fetch, ...]:
+        started = [] if self._window else [self._schedule(target)]
+        before = self._window[-2].url if len(self._window) > 1 else fetched_as
+        last = self._window[-1].url
+        while len(self._window) < self._ahead and (
+            self._max_pages is None or self._scheduled < self._max_pages
+        ):
+            predicted = self.navigator.predict(before, last)
+            if predicted is None:
+                break
+            started.append(self._schedule(predicted))
+            before, last = last, predicted
+        return tuple(started)
+
+    def _schedule(self, url: URL) -> Fetch:
+        item = Fetch(next(self._tickets), url)
+        self._window.append(item)
+        self._scheduled += 1
+        return item
+
+
+# ---------------------------------------------------------------------------------------------
+# The scheduler: the only code that awaits
+
+
+def _notify(planner: WalkPlanner[Any], ticket: int, _done: object) -> None:
+    planner.completed(ticket)
+
+
+async def _cancel(tasks: list[asyncio.Future[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    # Collect them so no "exception was never retrieved" is left behind.
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_walk(
+    fetch: Callable[[URL], Awaitable[P]],
+    planner: WalkPlanner[Hashable],
+    listing: Listing[P, Any],
+) -> AsyncGenerator[P, None]:
+    """Make the fetches ``planner`` asks for and yield their pages in walk order."""
+    tasks: dict[int, asyncio.Future[P]] = {}
+
+    def start(fetches: Iterable[Fetch]) -> None:
+        for item in fetches:
+            task = asyncio.ensure_future(fetch(item.url))
+            task.add_done_callback(functools.partial(_notify, planner, item.ticket))
+            tasks[item.ticket] = task
+
+    start(planner.start().fetch)
+    try:
+        while (ticket := planner.head) is not None:
+            page = await tasks.pop(ticket)
+            step = planner.arrived(ticket, Arrival(page.url, page.next, listing.ids(page)))
+            if step.cancel:
+                await _cancel([tasks.pop(t) for t in step.cancel])
+            start(step.fetch)
+            yield page
+            if step.refusal is not None:
+                raise step.refusal
+    finally:
+        if tasks:
+            await _cancel(list(tasks.values()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Iterators
+
+
+class PageWalk(AsyncIterator[P], Generic[P, T]):
+    """Async iterator over the pages of any list; see :class:`PageIterator`."""
+
+    def __init__(
+        self,
+        fetch: Callable[[URL], Awaitable[P]],
+        base: URL,
         first: URL,
         *,
+        listing: Listing[P, T],
         max_pages: int | None = None,
         concurrency: int = 1,
     ) -> None:
-        self._state = _WalkState(next_url=str(first))
-        self._gen = _walk(client, first, self._state, max_pages=max_pages, concurrency=concurrency)
+        self._listing = listing
+        self._planner: WalkPlanner[Hashable] = WalkPlanner(
+            first,
+            FollowNext(base, first),
+            concurrency=concurrency,
+            max_pages=max_pages,
+            noun=listing.noun,
+        )
+        self._gen = run_walk(fetch, self._planner, listing)
+        self._pages = 0
+        self._page_url: str | None = None
+        self._next_uri: str | None = str(first)
 
-    def __aiter__(self) -> PageIterator:
+    def __aiter__(self) -> PageWalk[P, T]:
         return self
 
-    async def __anext__(self) -> OrderPage:
-        return await self._gen.__anext__()
+    async def __anext__(self) -> P:
+        page = await self._gen.__anext__()
+        self._pages += 1
+        self._page_url, self._next_uri = page.url, page.next
+        return page
 
     async def aclose(self) -> None:
         """Stop the walk and cancel pages fetched ahead."""
@@ -274,61 +543,72 @@ class PageIterator(AsyncIterator[OrderPage]):
     @property
     def pages_fetched(self) -> int:
         """Pages yielded so far."""
-        return self._state.pages
+        return self._pages
 
     @property
     def resume_uri(self) -> str | None:
         """URI to pass as ``start=`` to continue after the last yielded page (None when done)."""
-        return None if self._state.done else self._state.next_url
+        # The raw URI as the server sent it: start= resolves and checks it again.
+        return self._next_uri
 
 
-class OrderIterator(AsyncIterator[Order]):
-    """Async iterator over orders across pages, returned by ``client.orders.iter()``.
+class ItemWalk(AsyncIterator[T], Generic[P, T]):
+    """Async iterator over the items of any list across pages; see :class:`OrderIterator`."""
 
-    With ``dedupe=True`` an order id seen before is skipped (orders created or removed during
-    a walk shift offset pages, so the same order can appear twice); ``duplicates_skipped``
-    counts them and each is logged at WARNING. Keeping the seen ids costs a few bytes per order.
-    ``resume_uri`` is the URI to resume from: after a whole page it is the next page; mid-page
-    it is the current page, whose already-yielded orders a resumed walk (with ``dedupe``) skips.
-    """
-
-    def __init__(self, pages: PageIterator, *, dedupe: bool = False) -> None:
+    def __init__(self, pages: PageWalk[P, T], *, dedupe: bool = False) -> None:
         self._pages = pages
-        self._seen: set[int] | None = set() if dedupe else None
-        self._current: tuple[Order, ...] = ()
+        self._items, self._key = pages._listing.items, pages._listing.key
+        self._seen: set[Hashable] | None = set() if dedupe else None
+        self._current: Sequence[T] = ()
         self._index = 0
         self._yielded = 0
+        self._duplicates = 0
+        self._summarized = False
 
-    def __aiter__(self) -> OrderIterator:
+    def __aiter__(self) -> ItemWalk[P, T]:
         return self
 
-    async def __anext__(self) -> Order:
+    async def __anext__(self) -> T:
         while True:
             while self._index < len(self._current):
-                order = self._current[self._index]
+                item = self._current[self._index]
                 self._index += 1
-                if self._seen is not None:
-                    if order.order_id in self._seen:
-                        self._pages._state.duplicates += 1
-                        logger.warning(
-                            "order %d appeared twice: the order list changed during the walk",
-                            order.order_id,
-                        )
-                        continue
-                    self._seen.add(order.order_id)
+                if self._seen is not None and self._is_duplicate(item):
+                    continue
                 self._yielded += 1
-                return order
-            page = await self._pages.__anext__()
-            self._current, self._index = page.orders, 0
+                return item
+            try:
+                page = await self._pages.__anext__()
+            except BaseException:  # the end, an error or a cancel: the walk is over
+                self._summarize()
+                raise
+            self._current, self._index = self._items(page), 0
+
+    def _is_duplicate(self, item: T) -> bool:
+        assert self._seen is not None
+        key = self._key(item)
+        if key in self._seen:
+            self._duplicates += 1
+            logger.debug("id %r appeared twice in the %s; skipped", key, self._pages._listing.noun)
+            return True
+        self._seen.add(key)
+        return False
+
+    def _summarize(self) -> None:
+        # One WARNING per walk, not one per duplicate: a moving list can repeat thousands.
+        if self._duplicates and not self._summarized:
+            self._summarized = True
+            logger.warning(
+                "%d %s appeared twice: the list changed during the walk; dedupe skipped them (%s)",
+                self._duplicates,
+                self._pages._listing.noun,
+                self._pages._page_url,
+            )
 
     async def aclose(self) -> None:
         """Stop the walk and cancel pages fetched ahead."""
+        self._summarize()
         await self._pages.aclose()
-
-    @property
-    def orders_yielded(self) -> int:
-        """Orders yielded so far (duplicates skipped are not counted)."""
-        return self._yielded
 
     @property
     def pages_fetched(self) -> int:
@@ -337,12 +617,60 @@ class OrderIterator(AsyncIterator[Order]):
 
     @property
     def duplicates_skipped(self) -> int:
-        """Orders skipped because their id was already yielded (``dedupe=True`` only)."""
-        return self._pages._state.duplicates
+        """Items skipped because their id was already yielded (``dedupe=True`` only)."""
+        return self._duplicates
 
     @property
     def resume_uri(self) -> str | None:
         """URI to pass as ``start=`` to continue this walk later (None when done)."""
         if self._index < len(self._current):
-            return self._pages._state.page_url
+            return self._pages._page_url
         return self._pages.resume_uri
+
+
+class PageIterator(PageWalk[OrderPage, Order]):
+    """Async iterator over order pages, returned by ``client.orders.pages()``.
+
+    ``resume_uri`` is where a new walk (``start=``) picks up after the last page yielded;
+    ``pages_fetched`` counts pages yielded. Call ``await it.aclose()`` (or finish the loop) to
+    cancel any page fetched ahead. A walk that stops advancing raises :class:`PaginationError`
+    within a bounded number of pages (see the README's pagination section).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[URL], Awaitable[OrderPage]],
+        base: URL,
+        first: URL,
+        *,
+        max_pages: int | None = None,
+        concurrency: int = 1,
+    ) -> None:
+        super().__init__(
+            fetch,
+            base,
+            first,
+            listing=ORDER_LISTING,
+            max_pages=max_pages,
+            concurrency=concurrency,
+        )
+
+
+class OrderIterator(ItemWalk[OrderPage, Order]):
+    """Async iterator over orders across pages, returned by ``client.orders.iter()``.
+
+    With ``dedupe=True`` an order id seen before is skipped (orders created or removed during
+    a walk shift offset pages, so the same order can appear twice); ``duplicates_skipped``
+    counts them, each is logged at DEBUG and one WARNING with the total is logged when the walk
+    ends, fails or is closed. Keeping the seen ids costs a few bytes per order.
+    ``resume_uri`` is the URI to resume from: after a whole page it is the next page; mid-page
+    it is the current page, whose already-yielded orders a resumed walk (with ``dedupe``) skips.
+    """
+
+    def __init__(self, pages: PageIterator, *, dedupe: bool = False) -> None:
+        super().__init__(pages, dedupe=dedupe)
+
+    @property
+    def orders_yielded(self) -> int:
+        """Orders yielded so far (duplicates skipped are not counted)."""
+        return self._yielded

@@ -19,8 +19,7 @@ from benchmarks.harness import (
     load_peer,
     rotations,
 )
-from proxyorders_async._converters import loads_json
-from proxyorders_async._pagination import decode_page
+from proxyorders_async._converters import decode_page, loads_json
 
 
 async def _fetch_page(server: EmulatorProcess, page_size: int) -> tuple[bytes, str]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Iterable
-from typing import Any, Literal, overload
+from collections.abc import Awaitable, Iterable
+from typing import Literal, overload
 
 from yarl import URL
 
+from .._converters import decode_page
 from .._endpoints import (
     CALCULATE,
     CHANGE_BILLING_CYCLE,
@@ -18,7 +19,6 @@ from .._endpoints import (
     PURCHASE,
     RENEW,
     SET_TAG,
-    Endpoint,
 )
 from .._exceptions import InvalidArgumentTypeError, ProxyOrdersError
 from .._models import (
@@ -33,9 +33,7 @@ from .._models import (
     PurchaseResult,
     QuoteRequest,
 )
-from .._pagination import OrderIterator, PageIterator, decode_page, start_url
-from .._protocol import endpoint_url
-from .._transport import Transport
+from .._pagination import OrderIterator, PageIterator, start_url
 from .._validation import (
     OrderStatus,
     check_bool,
@@ -63,29 +61,6 @@ def _check_start(value: object) -> str | int | None:
     if value is None or isinstance(value, str):
         return value
     return check_int("start", value, minimum=0)
-
-
-class _WalkClient:
-    """The three client members today's walk reads, served by a :class:`Transport`.
-
-    Bridges ``_pagination`` until the generic walk takes a transport itself.
-    """
-
-    __slots__ = ("_core", "_transport")
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-        self._core = self
-
-    @property
-    def base_url(self) -> URL:
-        return self._transport.base_url
-
-    def _url(self, path: str) -> URL:
-        return endpoint_url(self._transport.base_url, path)
-
-    async def _send(self, endpoint: Endpoint[OrderPage], *, url: URL, decode: Any) -> OrderPage:
-        return await self._transport.send(endpoint.at(url, decode))
 
 
 class OrdersResource(Resource):
@@ -224,8 +199,15 @@ class OrdersResource(Resource):
         wire_status = check_status(status)
         check_int("offset", offset, minimum=0)
         check_page_size("limit", limit)
-        url = start_url(self._walk_client(), wire_status, limit, offset)
-        return await self._transport.send(LIST_ORDERS.at(url, decode_page))
+        return await self._fetch_page(self._first_page(wire_status, limit, offset))
+
+    def _first_page(self, status: str, page_size: int, start: str | int | None) -> URL:
+        base = self._transport.base_url
+        params = {"status": status}
+        return start_url(base, LIST_ORDERS.path, params, limit=page_size, start=start)
+
+    def _fetch_page(self, url: URL) -> Awaitable[OrderPage]:
+        return self._transport.send(LIST_ORDERS.at(url, decode_page))
 
     def pages(
         self,
@@ -249,10 +231,13 @@ class OrdersResource(Resource):
         wire_status = check_status(status)
         check_page_size("page_size", page_size)
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
-        client = self._walk_client()
-        first = start_url(client, wire_status, page_size, _check_start(start))
+        first = self._first_page(wire_status, page_size, _check_start(start))
         return PageIterator(
-            client, first, max_pages=_check_max_pages(max_pages), concurrency=concurrency
+            self._fetch_page,
+            self._transport.base_url,
+            first,
+            max_pages=_check_max_pages(max_pages),
+            concurrency=concurrency,
         )
 
     def iter(
@@ -291,7 +276,3 @@ class OrdersResource(Resource):
         order_id = check_order_id(order_id)
         check_str("tag", tag, allow_empty=True)
         return await self._transport.send(SET_TAG.request(order_id=order_id, tag=tag))
-
-    def _walk_client(self) -> Any:
-        # Any: _pagination is typed against the client; the bridge has what it reads.
-        return _WalkClient(self._transport)

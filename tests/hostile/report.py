@@ -79,7 +79,8 @@ def _s3(f: Figures) -> str:
     parts = [
         f"inserts+503s, concurrency={c}: {_get(f, f'insert_c{c}_yielded')} yielded, "
         f"{_get(f, f'insert_c{c}_duplicates_skipped')} duplicates skipped (= "
-        f"{_get(f, f'insert_c{c}_warnings')} WARNINGs), "
+        f"{_get(f, f'insert_c{c}_debug_lines')} DEBUG lines, "
+        f"{_get(f, f'insert_c{c}_warnings')} summary WARNING), "
         f"{_get(f, f'insert_c{c}_original_missing')} pre-existing orders missing"
         for c in (1, 4, 8)
     ]
@@ -180,6 +181,25 @@ def _s10(f: Figures) -> str:
     )
 
 
+def _s14(f: Figures) -> str:
+    names = {"period2": "period 2", "period3": "period 3", "sliding": "sliding by one"}
+    parts = []
+    for pattern, name in names.items():
+        cells = ", ".join(
+            f"`{walk}` c{c} {_get(f, f'{pattern}_{walk}_c{c}_requests')}"
+            f" ({_get(f, f'{pattern}_{walk}_c{c}_warnings')} WARNING)"
+            for walk in ("pages", "iter")
+            for c in (1, 4)
+        )
+        parts.append(f"{name}: `PaginationError` after {cells} requests")
+    parts.append(
+        f"a {_get(f, 'long_walk_pages')}-page progressing walk remembers "
+        f"{_get(f, 'long_walk_remembered_uris')} URIs and {_get(f, 'long_walk_remembered_ids')} "
+        f"ids (window {_get(f, 'stall_window')} pages)"
+    )
+    return "<br>".join(parts)
+
+
 def _soak(f: Figures) -> str:
     if not f:
         return "not run this time (`make soak`)"
@@ -229,7 +249,8 @@ ROWS: list[Row] = [
         "run at concurrency 8), so pages fetched ahead are served out of order; a whole page "
         "inserted per page; a server ignoring "
         "`offset`; 2 deletions per page",
-        "no loop; `dedupe=True` yields each id once and counts/warns every duplicate; no order "
+        "no loop; `dedupe=True` yields each id once, counts every duplicate (DEBUG each, one "
+        "summary WARNING per walk); no order "
         "that existed all along is dropped",
         "test_s03_shifting_pages.py",
         _s3,
@@ -314,6 +335,19 @@ ROWS: list[Row] = [
         _s10,
     ),
     (
+        "S14",
+        "Endless walks",
+        "ever-new `next` URIs (offset keeps growing) over pages that repeat with period 2 "
+        "(A,B,A,B) or 3, or slide by one order per page of 100 ([1..100], [2..101], ...); "
+        "`pages()` and `iter(dedupe=True)` at concurrency 1 and 4; the server stops after 400 "
+        "pages so a regression fails instead of hanging",
+        "`PaginationError` by page 16 (the progress rule: the last 16 pages brought fewer new "
+        "ids than a quarter of those they carried), after at most 16 x concurrency requests; at "
+        "most 64 URIs and 32 pages of ids remembered; one summary WARNING per `dedupe` walk",
+        "test_s14_endless_walks.py",
+        _s14,
+    ),
+    (
         "Soak",
         "Soak (`-m soak`)",
         "100,000-order export under S1's faults at concurrency 4; 100,000 with inserts and "
@@ -351,6 +385,7 @@ FOOTER = """
 | `_client.py` | bodies over `max_response_bytes` gave an error with an empty body; a huge 5xx page became a non-retried validation error | the error keeps an excerpt; error pages are cut at 64 KiB and keep their status semantics |
 | `_protocol.py` | a large wrong-shaped 2xx body was attached to the error whole | kept whole only up to 64 KiB, else an excerpt |
 | `_pagination.py` | a server repeating the same orders with ever-new `next` URIs (ignored `offset`, or inserts as fast as the walk reads) looped forever | `PaginationError` when a page repeats the previous page's orders and announces another |
+| `_pagination.py` | ever-new `next` URIs over pages repeating with period 2+ or sliding by one order walked past 3,000 pages; `iter(dedupe=True)` made 60,617 requests and logged 1.2 million WARNING lines in 15 s | the progress rule stops such a walk by page 16 with `PaginationError`; URIs and ids remembered are bounded; duplicates are logged at DEBUG with one summary WARNING per walk |
 | `_pagination.py` | with `concurrency>1`, inserts during an export plus a delayed page silently dropped orders that existed all along (9-26 per few thousand) | when consecutive pages overlap (the list moved) the pages fetched ahead are refetched in order and fetching ahead stops for that walk, with a WARNING |
 | `_client.py` | `retry_policy="fast"` raised attrs' `NotAnAttrsClassError`; `timeout=10**400` raised `OverflowError`; `base_url=""` silently meant production; the whitespace-token message did not name `token` | `ConfigurationError` naming the argument in each case |
 | `_retry.py` | `RetryPolicy(base_backoff="x")` raised a bare `TypeError`; `NaN`/`inf` backoffs were accepted | `ConfigurationError` unless a finite number >= 0 |

@@ -35,6 +35,8 @@ from proxyorders_async import (
     OperationResult,
     Order,
     OrderDetail,
+    OrderPage,
+    PageIterator,
     PaginationError,
     PriceQuote,
     Product,
@@ -43,9 +45,8 @@ from proxyorders_async import (
     StockLevel,
     make_converter,
 )
-from proxyorders_async._endpoints import Request
-from proxyorders_async._quotes import QuoteSharer
-from proxyorders_async.resources import OrdersResource
+from proxyorders_async._converters import decode_page
+from proxyorders_async._pagination import start_url
 
 from ._support import FAST, loopback_server, record
 
@@ -311,33 +312,22 @@ def _body(graph: Graph, node: int) -> dict[str, Any]:
     return {"success": True, "orders": orders, "count": len(orders), "next": graph.links[node]}
 
 
-class _GraphTransport:
-    """A transport serving the graph's pages as plain function calls: no sockets, no client."""
+async def _walk_fake(graph: Graph, concurrency: int) -> tuple[list[int], bool, list[URL]]:
+    """The real walk (planner and scheduler) over a fake ``fetch``: no client, no sockets."""
+    by_url = {str(URL(BASE + p)): i for i, p in enumerate(graph.paths)}
+    requested: list[URL] = []
 
-    base_url = URL(BASE)
-
-    def __init__(self, graph: Graph, concurrency: int) -> None:
-        self.graph, self.concurrency = graph, concurrency
-        self.by_url = {str(URL(BASE + p)): i for i, p in enumerate(graph.paths)}
-        self.requested: list[URL] = []
-        self.quotes = QuoteSharer(None)
-
-    async def send(self, request: Request[Any]) -> Any:
-        url = request.url_under(self.base_url)
-        self.requested.append(url)
-        bound = 20 * (len(self.graph.paths) + 1) * self.concurrency
-        assert len(self.requested) <= bound, "unbounded walk"
-        node = self.by_url.get(str(url))
+    async def fetch(url: URL) -> OrderPage:
+        requested.append(url)
+        assert len(requested) <= 20 * (len(graph.paths) + 1) * concurrency, "unbounded walk"
+        node = by_url.get(str(url))
         if node is None:  # a page predicted past what exists
             raise NotFoundError("no such page", status=404, body={}, method="GET", url=str(url))
-        return request.decode(_body(self.graph, node), str(url))
+        return decode_page(_body(graph, node), str(url))
 
-
-async def _walk_fake(graph: Graph, concurrency: int) -> tuple[list[int], bool, list[URL]]:
-    transport = _GraphTransport(graph, concurrency)
-    by_url, requested = transport.by_url, transport.requested
     nodes: list[int] = []
-    pages = OrdersResource(transport).pages("all", start=graph.paths[0], concurrency=concurrency)
+    first = start_url(URL(BASE), "/user/api/orders", {}, limit=20, start=graph.paths[0])
+    pages = PageIterator(fetch, URL(BASE), first, concurrency=concurrency)
     failed = False
     try:
         async for page in pages:

@@ -19,11 +19,13 @@ from proxyorders_async import Order
 from proxyorders_async._converters import (
     CONVERTER,
     ORDER_FAST_PATH,
+    _PageBody,
+    _structure_page,
+    decode_page,
     describe_error,
     loads_json,
     structure_orders,
 )
-from proxyorders_async._pagination import _PageBody, _structure_page, decode_page
 
 GOOD = {
     "order_id": 7,
