@@ -219,8 +219,8 @@ class OrdersResource(_Resource):
     ) -> OrderPage:
         """Fetch one page of orders (``count`` is the size of this page, not a total)."""
         wire_status = check_status(status)
-        check_int("offset", offset, minimum=0)
-        check_page_size("limit", limit)
+        offset = check_int("offset", offset, minimum=0)
+        limit = check_page_size("limit", limit)
         url = start_url(self._client, wire_status, limit, offset)
         return await self._client._send(LIST_ORDERS, url=url, decode=decode_page)
 
@@ -244,7 +244,7 @@ class OrdersResource(_Resource):
         sequential walk. Arguments are checked here, before iteration starts.
         """
         wire_status = check_status(status)
-        check_page_size("page_size", page_size)
+        page_size = check_page_size("page_size", page_size)
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
         first = start_url(self._client, wire_status, page_size, _check_start(start))
         return PageIterator(

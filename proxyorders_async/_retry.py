@@ -11,8 +11,8 @@ Nothing here touches the network, so every decision is unit-testable. The transp
 | 408, 5xx (500, 502, 503, 504, 520, ...)  | retry                     | outcome unknown       |
 | reset or timeout after sending           | retry                     | outcome unknown       |
 | unreadable 2xx body (truncated JSON)     | retry                     | outcome unknown       |
-| wrong-shaped 2xx body                    | raise                     | outcome unknown       |
-| other 4xx and 3xx, success=false in 2xx  | raise                     | raise                 |
+| wrong-shaped 2xx body, 1xx or 3xx        | raise                     | outcome unknown       |
+| other 4xx, success=false in 2xx          | raise                     | raise                 |
 
 "Outcome unknown" raises ``PurchaseOutcomeUnknownError`` and never retries.
 """
@@ -50,7 +50,7 @@ class Failure(enum.Enum):
     REJECTED = "rejected"  # 429: the server refused without acting
     SERVER = "server"  # 408/5xx: the server may or may not have acted
     LOST = "lost"  # reset, timeout or unreadable body after the request went out
-    INVALID = "invalid"  # a readable 2xx body of the wrong shape: retrying will not fix it
+    INVALID = "invalid"  # a wrong-shaped 2xx body, a 1xx or a 3xx: no answer; retries won't be
     FINAL = "final"  # an answer that retrying cannot change
 
 
