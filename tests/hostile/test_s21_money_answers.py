@@ -152,6 +152,7 @@ async def test_a_200_without_an_order_id_is_an_unknown_outcome() -> None:
         with pytest.raises(PurchaseOutcomeUnknownError):
             await client.orders.purchase(DC)
     assert len(server.requests) == 1
+    record("S21", order_id_absent="unknown outcome, sent 1")
 
 
 # -- the retry table's claim, counted on the server ----------------------------------------------
