@@ -19,9 +19,9 @@ __all__ = [
     "MAX_QUANTITY",
     "OrderRequest",
     "Quote",
+    "loads_request_json",
     "parse_calculate_query",
     "parse_int_param",
-    "loads_request_json",
     "parse_json_object",
     "parse_purchase_body",
     "price",
@@ -281,7 +281,9 @@ def parse_calculate_query(query: Mapping[str, str]) -> OrderRequest:
     raw_addons = query.get("addons_json")
     addons: tuple[tuple[str, int], ...] = ()
     if raw_addons:
-        addons = _addons(loads_request_json(raw_addons, "addons_json", "addons_json must be a JSON array"))
+        addons = _addons(
+            loads_request_json(raw_addons, "addons_json", "addons_json must be a JSON array")
+        )
     return build_request(
         product=product,
         location=query.get("location") or None,

@@ -392,7 +392,7 @@ ROWS: list[Row] = [
         "S20",
         "Bad input II",
         "4,301-digit integers in every integer argument; an `int` subclass whose `__str__`, "
-        "`__format__`, `__int__` and `__index__` lie; `\"P\\ud800\"` in every string argument "
+        '`__format__`, `__int__` and `__index__` lie; `"P\\ud800"` in every string argument '
         "and in `base_url`; server messages and reason phrases carrying `\\n`, `\\r`, "
         "U+2028 and terminal escapes",
         "a typed error naming the argument and nothing sent; paths, queries and bodies built "
@@ -404,7 +404,7 @@ ROWS: list[Row] = [
         "S21",
         "Money answers",
         "purchases and renewals answered 301/302/303/307/308 or 101 after being carried out; "
-        "200s whose `order_id` is 0, -1, 2**63, 1.5, \"12\", null, true or absent; a refused "
+        '200s whose `order_id` is 0, -1, 2**63, 1.5, "12", null, true or absent; a refused '
         "connection, a 429, a 503, resets and truncation on the first purchase attempt",
         "`PurchaseOutcomeUnknownError` for every answer that is not definite, sent once; "
         "retried only when the server provably did not act on it: no connection, or a 429 "

@@ -66,9 +66,7 @@ class Gateway:
                 if isinstance(data.get(key), str):
                     data[key] = PREFIX + data[key]
             body = json.dumps(data).encode()
-        return web.Response(
-            body=body, status=upstream.status, content_type=upstream.content_type
-        )
+        return web.Response(body=body, status=upstream.status, content_type=upstream.content_type)
 
     async def __aenter__(self) -> Gateway:
         self.session = aiohttp.ClientSession()

@@ -74,8 +74,16 @@ def _huge_cases(n: int) -> list[tuple[str, str, Call]]:
         ("orders.calculate", "quantity", _m("orders.calculate", "ISP Proxy", quantity=n)),
         ("orders.calculate_many", "concurrency", _m("orders.calculate_many", [], concurrency=n)),
         ("DatacenterIspPurchase", "quantity", _build(DatacenterIspPurchase, **DC, quantity=n)),
-        ("StandardResidentialPurchase", "quantity", _build(StandardResidentialPurchase, quantity=n)),
-        ("GenericPurchase", "quantity", _build(GenericPurchase, product="X", cycle="y", quantity=n)),
+        (
+            "StandardResidentialPurchase",
+            "quantity",
+            _build(StandardResidentialPurchase, quantity=n),
+        ),
+        (
+            "GenericPurchase",
+            "quantity",
+            _build(GenericPurchase, product="X", cycle="y", quantity=n),
+        ),
         ("QuoteRequest", "quantity", _build(QuoteRequest, product="ISP Proxy", quantity=n)),
         ("Addon", "qty", _build(Addon, "p0f_slots", n)),
     ]
@@ -183,9 +191,17 @@ SURROGATE_CASES: list[tuple[str, str, Call]] = [
     ("orders.calculate", "location", _m("orders.calculate", "ISP Proxy", location=SURROGATE)),
     ("orders.calculate", "cycle", _m("orders.calculate", "ISP Proxy", cycle=SURROGATE)),
     ("orders.calculate", "promo_code", _m("orders.calculate", "ISP Proxy", promo_code=SURROGATE)),
-    ("DatacenterIspPurchase", "location", _build(DatacenterIspPurchase, **{**DC, "location": SURROGATE})),
+    (
+        "DatacenterIspPurchase",
+        "location",
+        _build(DatacenterIspPurchase, **{**DC, "location": SURROGATE}),
+    ),
     ("DatacenterIspPurchase", "cycle", _build(DatacenterIspPurchase, **{**DC, "cycle": SURROGATE})),
-    ("DatacenterIspPurchase", "promo_code", _build(DatacenterIspPurchase, **DC, promo_code=SURROGATE)),
+    (
+        "DatacenterIspPurchase",
+        "promo_code",
+        _build(DatacenterIspPurchase, **DC, promo_code=SURROGATE),
+    ),
     ("GenericPurchase", "product", _build(GenericPurchase, product=SURROGATE, cycle="monthly")),
     ("Addon", "addon_key", _build(Addon, SURROGATE, 1)),
     ("orders.set_tag", "tag", _m("orders.set_tag", 1, SURROGATE)),

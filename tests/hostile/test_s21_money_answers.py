@@ -95,7 +95,9 @@ async def switching_protocols() -> AsyncIterator[tuple[str, list[bytes]]]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         received.append(head.split(b"\r\n", 1)[0])
-        writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
+        )
         await writer.drain()
         writer.close()
 

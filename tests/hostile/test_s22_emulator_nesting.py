@@ -65,7 +65,10 @@ async def test_a_nesting_bomb_in_addons_json_is_a_400_and_journaled() -> None:
             status, body = response.status, await response.json()
         entries = list(emu.journal)
     assert status == 400
-    assert body == {"success": False, "message": "addons_json is nested too deeply to be valid JSON"}
+    assert body == {
+        "success": False,
+        "message": "addons_json is nested too deeply to be valid JSON",
+    }
     assert [(e.route, e.status) for e in entries] == [("orders.calculate", 400)]
     record("S22", calculate_status=status, calculate_journaled=len(entries))
 

@@ -192,7 +192,12 @@ def test_server_message_and_reason_are_escaped() -> None:
     assert server_message({"message": "a\nb"}, "fallback") == "a\\nb"
     assert server_message({}, "Bad\x1b[2J") == "Bad\\x1b[2J"
     error = make_status_error(
-        400, reason="x", body=b'{"message": "no\\r\\nINFO forged"}', method="GET", url="u", attempts=1
+        400,
+        reason="x",
+        body=b'{"message": "no\\r\\nINFO forged"}',
+        method="GET",
+        url="u",
+        attempts=1,
     )
     assert isinstance(error, APIStatusError)
     assert error.message == "no\\r\\nINFO forged"
