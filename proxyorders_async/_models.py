@@ -269,8 +269,9 @@ def _new_order_id(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) 
     # A purchase "succeeded" with order 0, -1 or 1.5 names no order: the caller could not find
     # what was bought, so the transport reports the outcome as unknown instead.
     if type(value) is not int or not 1 <= value <= WIRE_INT_MAX:
-        shown = f"{value.bit_length()}-bit integer" if type(value) is int else repr(value)
-        raise ValueError(f"order_id must be a positive 64-bit integer, got {shown[:100]}")
+        huge = type(value) is int and value.bit_length() > 64  # too long to format, maybe
+        shown = f"a {value.bit_length()}-bit integer" if huge else repr(value)[:100]
+        raise ValueError(f"order_id must be a positive 64-bit integer, got {shown}")
 
 
 @attrs.frozen(kw_only=True)
