@@ -463,6 +463,11 @@ FOOTER = """
 | `_pagination.py` | with `concurrency>1`, inserts during an export plus a delayed page silently dropped orders that existed all along (9-26 per few thousand) | when consecutive pages overlap (the list moved) the pages fetched ahead are refetched in order and fetching ahead stops for that walk, with a WARNING |
 | `_client.py` | `retry_policy="fast"` raised attrs' `NotAnAttrsClassError`; `timeout=10**400` raised `OverflowError`; `base_url=""` silently meant production; the whitespace-token message did not name `token` | `ConfigurationError` naming the argument in each case |
 | `_retry.py` | `RetryPolicy(base_backoff="x")` raised a bare `TypeError`; `NaN`/`inf` backoffs were accepted | `ConfigurationError` unless a finite number >= 0 |
+| `_protocol.py` | with `base_url="https://host/gw"`, page 2 of a walk went to `/user/api/orders?...` outside the prefix (404); a base URL ending in `/user/api` gave a bare 404 on `/user/api/user/api/me` | every request and `next` URI stays under the prefix; a `/user/api` base URL is refused with the URL to use |
+| `_validation.py`, `_models.py` | 4,301-digit integers raised a bare `ValueError`; an `int` subclass's `__format__` rewrote a path to `/orders/purchase/tag`; `"P\\ud800"` was sent as `P` | integers beyond 64 bits and lone surrogates raise `InvalidArgumentError`; integers reach the wire as plain `int` |
+| `_exceptions.py` | a server's `\\n` in a message or reason phrase started a forged line in logs | control characters in every `APIError` message are escaped |
+| `_protocol.py`, `_models.py` | a 3xx or 101 after a purchase was a plain `APIStatusError`; a 200 with `order_id: 0` was a success | both raise `PurchaseOutcomeUnknownError` |
+| `emulator/_rules.py`, `_app.py` | `[` x 100,000 in a body or `addons_json` gave a 500 with a `RecursionError` traceback and was left out of the journal | one request-JSON decoder answers 400; the journal records every request |
 
 ## Known gaps
 
