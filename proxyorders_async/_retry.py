@@ -50,7 +50,7 @@ class Failure(enum.Enum):
     REJECTED = "rejected"  # 429: the server refused without acting
     SERVER = "server"  # 408/5xx: the server may or may not have acted
     LOST = "lost"  # reset, timeout or unreadable body after the request went out
-    INVALID = "invalid"  # a wrong-shaped 2xx body, a 1xx or a 3xx: no answer; retries won't be
+    INVALID = "invalid"  # no usable answer (wrong-shaped 2xx, 1xx, 3xx): a retry won't give one
     FINAL = "final"  # an answer that retrying cannot change
 
 
