@@ -100,6 +100,9 @@ class APIError(ProxyOrdersError):
     """
 
     def __init__(self, message: str, *, method: str, url: str, attempts: int = 1) -> None:
+        # Messages quote servers (bodies, reason phrases, parser errors) and end up in log lines:
+        # a raw newline from a server would let it forge a log line of its own.
+        message = printable(message)
         super().__init__(message)
         self.message = message
         self.method = method
@@ -244,6 +247,29 @@ class PurchaseOutcomeUnknownError(OutcomeUnknownError):
     ``client.account.me()``. ``request`` is the JSON body that was sent (never the token),
     ``status`` the HTTP status if one arrived, and ``__cause__`` the underlying failure.
     """
+
+
+# C0 and C1 controls, line and paragraph separators, and the bidi controls that reorder text.
+_UNPRINTABLE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    )
+}
+_UNPRINTABLE.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``, ``\\u2028``), so a server's
+    text placed in a message or a log line cannot start a line of its own or rewrite one."""
+    if text.isprintable():  # the common case: nothing to escape, nothing allocated
+        return text
+    return text.translate(_UNPRINTABLE)
 
 
 def excerpt(text: str) -> str:

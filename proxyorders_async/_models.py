@@ -17,11 +17,13 @@ import attrs
 
 from ._exceptions import InvalidArgumentError
 from ._validation import (
+    WIRE_INT_MAX,
     check_bool,
     check_instances,
     check_int,
     check_optional_str,
     check_str,
+    plain_int,
 )
 
 __all__ = [
@@ -71,6 +73,16 @@ def _optional_quantity(name: str, value: object) -> None:
         check_int(name, value, minimum=1)
 
 
+def _int(value: int) -> int:
+    # Converted before validation: an int subclass's own __str__/__format__ must never build a
+    # body or a query. Anything else passes through for the validator to refuse.
+    return plain_int(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _optional_int(value: int | None) -> int | None:
+    return None if value is None else _int(value)
+
+
 def _addons_converter(value: Iterable[Addon] | None) -> tuple[Addon, ...] | None:
     return None if value is None else check_instances("addons", value, Addon)
 
@@ -101,7 +113,7 @@ class Addon:
     """An add-on bought with an order, e.g. ``Addon("p0f_slots", 5)``."""
 
     addon_key: str = attrs.field(validator=_non_empty)
-    qty: int = attrs.field(validator=_quantity)
+    qty: int = attrs.field(converter=_int, validator=_quantity)
 
 
 def _wire_dict(obj: Any) -> dict[str, Any]:
@@ -141,7 +153,7 @@ class DatacenterIspPurchase(_PurchaseBase):
     )
     location: str = attrs.field(validator=_non_empty)
     cycle: str = attrs.field(validator=_non_empty)
-    quantity: int = attrs.field(default=1, validator=_quantity)
+    quantity: int = attrs.field(default=1, converter=_int, validator=_quantity)
     promo_code: str | None = attrs.field(default=None, validator=_optional_str)
     auto_renewal: bool = attrs.field(default=False, validator=_bool)
     addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
@@ -154,7 +166,7 @@ class StandardResidentialPurchase(_PurchaseBase):
     product: Literal["Standart Residential Proxy"] = attrs.field(
         default=STANDARD_RESIDENTIAL, validator=_product_in(STANDARD_RESIDENTIAL)
     )
-    quantity: int = attrs.field(default=1, validator=_quantity)
+    quantity: int = attrs.field(default=1, converter=_int, validator=_quantity)
     promo_code: str | None = attrs.field(default=None, validator=_optional_str)
     addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
 
@@ -166,7 +178,7 @@ class PremiumResidentialPurchase(_PurchaseBase):
     product: Literal["Premium Residential Proxy"] = attrs.field(
         default=PREMIUM_RESIDENTIAL, validator=_product_in(PREMIUM_RESIDENTIAL)
     )
-    quantity: int = attrs.field(default=1, validator=_quantity)
+    quantity: int = attrs.field(default=1, converter=_int, validator=_quantity)
     promo_code: str | None = attrs.field(default=None, validator=_optional_str)
     addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
 
@@ -191,7 +203,9 @@ class GenericPurchase(_PurchaseBase):
     product: str = attrs.field(validator=_non_empty)
     cycle: str = attrs.field(validator=_non_empty)
     location: str | None = attrs.field(default=None, validator=_optional_str)
-    quantity: int | None = attrs.field(default=None, validator=_optional_qty)
+    quantity: int | None = attrs.field(
+        default=None, converter=_optional_int, validator=_optional_qty
+    )
     promo_code: str | None = attrs.field(default=None, validator=_optional_str)
     auto_renewal: bool = attrs.field(default=False, validator=_bool)
     addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
@@ -225,7 +239,9 @@ class QuoteRequest:
     product: str = attrs.field(validator=_non_empty)
     location: str | None = attrs.field(default=None, validator=_optional_str)
     cycle: str | None = attrs.field(default=None, validator=_optional_str)
-    quantity: int | None = attrs.field(default=None, validator=_optional_qty)
+    quantity: int | None = attrs.field(
+        default=None, converter=_optional_int, validator=_optional_qty
+    )
     promo_code: str | None = attrs.field(default=None, validator=_optional_str)
     addons: tuple[Addon, ...] | None = attrs.field(default=None, converter=_addons_converter)
 
@@ -249,11 +265,20 @@ class QuoteRequest:
 # Responses
 
 
+def _new_order_id(_instance: Any, _attribute: attrs.Attribute[Any], value: Any) -> None:
+    # A purchase "succeeded" with order 0, -1 or 1.5 names no order: the caller could not find
+    # what was bought, so the transport reports the outcome as unknown instead.
+    if type(value) is not int or not 1 <= value <= WIRE_INT_MAX:
+        huge = type(value) is int and value.bit_length() > 64  # too long to format, maybe
+        shown = f"a {value.bit_length()}-bit integer" if huge else repr(value)[:100]
+        raise ValueError(f"order_id must be a positive 64-bit integer, got {shown}")
+
+
 @attrs.frozen(kw_only=True)
 class PurchaseResult:
-    """The answer to a successful purchase: the new order's id."""
+    """The answer to a successful purchase: the new order's id (a positive integer)."""
 
-    order_id: int
+    order_id: int = attrs.field(validator=_new_order_id)
     success: bool = True
     message: str | None = None
 

@@ -27,6 +27,7 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     excerpt,
+    printable,
 )
 from ._retry import Failure, classify_status
 
@@ -48,15 +49,21 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def normalize_base_url(value: str, *, allow_http: bool = False) -> URL:
-    """Validate the API origin the token may be sent to.
+API_ROOT = "/user/api"
 
-    Plain http is refused unless the host is loopback (the emulator) or ``allow_http`` is set,
-    because it would send the bearer token in clear text.
+
+def normalize_base_url(value: str, *, allow_http: bool = False) -> URL:
+    """Validate the API origin the token may be sent to, with an optional path prefix.
+
+    A prefix (``https://gateway/proxyshard``) is kept: every request and every ``next`` URI
+    stays under it. Plain http is refused unless the host is loopback (the emulator) or
+    ``allow_http`` is set, because it would send the bearer token in clear text. A URL that
+    already ends in ``/user/api`` is refused with a hint: the SDK adds that part itself.
     """
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError("base_url must be a non-empty string such as 'https://host'")
     try:
+        value.encode("utf-8")  # yarl would silently drop a lone surrogate
         url = URL(value.strip())
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"base_url is not a valid URL: {exc}") from None
@@ -73,13 +80,37 @@ def normalize_base_url(value: str, *, allow_http: bool = False) -> URL:
             f"refusing plain-http base_url for non-loopback host {url.host!r}: the API key "
             "would travel unencrypted. Use https, or pass allow_http=True to accept the risk."
         )
-    return url.with_path(url.path.rstrip("/") or "/")
+    prefix = url.path.rstrip("/")
+    if prefix.lower().endswith(API_ROOT):
+        suggested = url.with_path(prefix[: -len(API_ROOT)] or "/")
+        raise ConfigurationError(
+            f"base_url must not end in {API_ROOT}: the SDK adds it to every path (it would "
+            f"request {API_ROOT}{API_ROOT}/me). Use base_url={str(suggested).rstrip('/')!r}"
+        )
+    return url.with_path(prefix or "/")
 
 
 def endpoint_url(base: URL, path: str) -> URL:
-    """The absolute URL of an API ``path`` (which starts with ``/``) under ``base``."""
+    """The absolute URL of an API ``path`` (which starts with ``/``) under ``base``'s prefix."""
     prefix = base.path.rstrip("/")
     return base.with_path(prefix + path, encoded=False)
+
+
+def under_prefix(base: URL, path: str) -> str:
+    """``path`` (absolute) moved under ``base``'s path prefix unless it is already there.
+
+    Servers behind a gateway that strips a prefix do not know it, so they announce
+    ``/user/api/orders?...``; a server that does know it announces ``/prefix/user/api/...``.
+    Both must reach the API under the prefix, never another application on the same origin.
+    """
+    prefix = base.raw_path.rstrip("/")
+    if not prefix:
+        return path
+    if path.startswith(prefix + API_ROOT + "/") or path == prefix + API_ROOT:
+        return path
+    if path.startswith(API_ROOT + "/") or path == API_ROOT:
+        return prefix + path
+    return path if path.startswith(prefix + "/") else prefix + path
 
 
 def same_origin(a: URL, b: URL) -> bool:
@@ -92,7 +123,8 @@ def resolve_next(base: URL, next_uri: str, *, page_url: str, relative_to: URL | 
 
     A relative URI is resolved against ``relative_to`` (the page it came from, so a query-only
     ``?offset=40`` keeps the page's path) or else ``base``; the result must be on ``base``'s
-    origin.
+    origin, and is moved under ``base``'s path prefix if it is outside it (see
+    :func:`under_prefix`).
 
     Raises :class:`PaginationError` for another origin (including an https to http downgrade),
     embedded credentials, or a value that is not a URI; nothing is sent in that case.
@@ -102,8 +134,9 @@ def resolve_next(base: URL, next_uri: str, *, page_url: str, relative_to: URL | 
             f"server sent an unusable next URI: {next_uri!r}", method="GET", url=page_url
         )
     try:
+        next_uri.encode("utf-8")
         target = (base if relative_to is None else relative_to).join(URL(next_uri.strip()))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError: a lone surrogate
         raise PaginationError(
             f"server sent an unparsable next URI: {exc}", method="GET", url=page_url
         ) from None
@@ -118,7 +151,17 @@ def resolve_next(base: URL, next_uri: str, *, page_url: str, relative_to: URL | 
             method="GET",
             url=page_url,
         )
-    return target.with_fragment(None)
+    target = target.with_fragment(None)
+    path = under_prefix(base, target.raw_path)
+    if path == target.raw_path:
+        return target
+    return URL.build(
+        scheme=target.scheme,
+        authority=target.raw_authority,
+        path=path,
+        query_string=target.raw_query_string,
+        encoded=True,
+    )
 
 
 def body_for_error(body: bytes) -> Any:
@@ -137,8 +180,8 @@ def server_message(body: Any, fallback: str) -> str:
     if isinstance(body, dict):
         message = body.get("message")
         if isinstance(message, str) and message.strip():
-            return excerpt(message)
-    return fallback
+            return printable(excerpt(message))
+    return printable(fallback)
 
 
 def make_status_error(
@@ -233,7 +276,9 @@ def interpret_response(
     """
     error: APIError
     if not 200 <= status < 300:
-        failure = classify_status(status) if status >= 400 else Failure.FINAL
+        # A 1xx or 3xx is no answer, and may follow a request the server carried out (a 303
+        # says "done, see elsewhere"): INVALID, raised for reads, outcome unknown for purchases.
+        failure = classify_status(status) if status >= 400 else Failure.INVALID
         error = make_status_error(
             status,
             reason=reason,

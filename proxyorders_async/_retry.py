@@ -12,8 +12,8 @@ Nothing here touches the network, so every decision is unit-testable. The transp
 | 408, 5xx (500, 502, 503, 504, 520, ...)  | retry             | outcome unknown | outcome unknown |
 | reset or timeout after sending           | retry             | outcome unknown | outcome unknown |
 | unreadable 2xx body (truncated JSON)     | retry             | outcome unknown | outcome unknown |
-| wrong-shaped 2xx body                    | raise             | outcome unknown | outcome unknown |
-| other 4xx and 3xx, success=false in 2xx  | raise             | raise           | raise           |
+| wrong-shaped 2xx body, 1xx or 3xx        | raise             | outcome unknown | outcome unknown |
+| other 4xx, success=false in 2xx          | raise             | raise           | raise           |
 
 IDEMPOTENT: reads and set-a-value writes. NOT_IDEMPOTENT: writes unsafe to repeat that charge
 nothing. CHARGES: purchase, renew and anything else that takes money from the wallet.
@@ -58,7 +58,7 @@ class Failure(enum.Enum):
     REJECTED = "rejected"  # 429: the server refused without acting
     SERVER = "server"  # 408/5xx: the server may or may not have acted
     LOST = "lost"  # reset, timeout or unreadable body after the request went out
-    INVALID = "invalid"  # a readable 2xx body of the wrong shape: retrying will not fix it
+    INVALID = "invalid"  # no usable answer (wrong-shaped 2xx, 1xx, 3xx): a retry won't give one
     FINAL = "final"  # an answer that retrying cannot change
 
 

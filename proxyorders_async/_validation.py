@@ -33,14 +33,32 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+#: Integers reach the wire as JSON numbers and decimal strings: a 64-bit range is what servers
+#: store, and past ~4,300 digits Python cannot even format them (a bare ValueError).
+WIRE_INT_MAX = 2**63 - 1
+
+
+def plain_int(value: int) -> int:
+    """An ``int`` subclass as a plain ``int`` of the same value (its own ``__str__``,
+    ``__format__`` or ``__int__`` never run), so only the value reaches a path or a body."""
+    return value if type(value) is int else int.__index__(value)
+
+
 def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
-    """Return ``value`` if it is an int (not a bool) within ``minimum..maximum``."""
+    """Return ``value`` as a plain int if it is an int (not a bool) within ``minimum..maximum``
+    and the 64-bit range."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentTypeError(name, f"expected an int, got {_type_name(value)}")
-    if value < minimum or (maximum is not None and value > maximum):
+    number = plain_int(value)
+    if not -WIRE_INT_MAX <= number <= WIRE_INT_MAX:
+        # Not formatted: a number of more than 4,300 digits cannot be.
+        raise InvalidArgumentError(
+            name, f"is out of range: a {number.bit_length()}-bit integer (at most 63 bits)"
+        )
+    if number < minimum or (maximum is not None and number > maximum):
         bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise InvalidArgumentError(name, f"must be {bounds}, got {value}")
-    return value
+        raise InvalidArgumentError(name, f"must be {bounds}, got {number}")
+    return number
 
 
 def check_order_id(value: object, name: str = "order_id") -> int:
@@ -61,7 +79,19 @@ def check_str(name: str, value: object, *, allow_empty: bool = False) -> str:
         raise InvalidArgumentTypeError(name, f"expected a str, got {_type_name(value)}")
     if not allow_empty and not value.strip():
         raise InvalidArgumentError(name, "must not be empty")
+    check_unicode(name, value)
     return value
+
+
+def check_unicode(name: str, value: str) -> None:
+    """Refuse a lone surrogate: it cannot be encoded, and URL quoting silently drops it
+    (``"P\\ud800"`` would be sent as ``P``)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgumentError(
+            name, f"contains a lone surrogate ({value[exc.start]!r} at index {exc.start})"
+        ) from None
 
 
 def check_optional_str(name: str, value: object) -> str | None:
@@ -80,7 +110,7 @@ def check_status(value: object) -> str:
     if value not in _STATUS_VALUES:
         allowed = ", ".join(sorted(_STATUS_VALUES))
         raise InvalidArgumentError("status", f"must be one of {allowed}; got {value!r}")
-    return value
+    return OrderStatus(value).value  # the plain constant, not a str subclass
 
 
 def check_page_size(name: str, value: object) -> int:

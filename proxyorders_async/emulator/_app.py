@@ -26,6 +26,7 @@ from ._errors import ApiError
 from ._faults import Decision, Faults
 from ._journal import Journal, JournalEntry
 from ._rules import (
+    loads_request_json,
     parse_calculate_query,
     parse_int_param,
     parse_json_object,
@@ -182,10 +183,9 @@ class _Api:
             return
         body: Any = None
         if ctx.raw_body:
-            try:
-                body = json.loads(ctx.raw_body)
-            except (ValueError, UnicodeDecodeError):
-                body = None
+            # The request's own parse error was answered already; here any body is journaled.
+            with contextlib.suppress(ApiError):
+                body = loads_request_json(ctx.raw_body, "Request body")
         account = ctx.account
         self.journal.record(
             JournalEntry(

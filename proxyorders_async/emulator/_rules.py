@@ -19,6 +19,7 @@ __all__ = [
     "MAX_QUANTITY",
     "OrderRequest",
     "Quote",
+    "loads_request_json",
     "parse_calculate_query",
     "parse_int_param",
     "parse_json_object",
@@ -98,14 +99,26 @@ def reject_unknown(keys: Any, allowed: frozenset[str], what: str) -> None:
         raise ApiError.bad_request(f"Unknown {what}: {', '.join(unknown)}")
 
 
+def loads_request_json(raw: bytes | str, what: str, invalid: str | None = None) -> Any:
+    """Decode JSON sent by a client (a body, a query value): the one place the emulator does.
+
+    Anything undecodable is a 400 (``invalid``, or one naming ``what``), never a 500: that
+    includes nesting deeper than the interpreter's recursion limit (``[`` x 100,000), which
+    serde-based servers also refuse with a 400.
+    """
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ApiError.bad_request(f"{what} is nested too deeply to be valid JSON") from None
+    except ValueError:  # UnicodeDecodeError included
+        raise ApiError.bad_request(invalid or f"{what} is not valid JSON") from None
+
+
 def parse_json_object(body: bytes, content_type: str) -> dict[str, Any]:
     """Decode a JSON object body the way a typed JSON extractor would, or raise 400."""
     if content_type != "application/json":
         raise ApiError.bad_request("Content-Type must be application/json")
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError.bad_request("Request body is not valid JSON") from None
+    value = loads_request_json(body, "Request body")
     if not isinstance(value, dict):
         raise ApiError.bad_request("Request body must be a JSON object")
     return value
@@ -268,11 +281,9 @@ def parse_calculate_query(query: Mapping[str, str]) -> OrderRequest:
     raw_addons = query.get("addons_json")
     addons: tuple[tuple[str, int], ...] = ()
     if raw_addons:
-        try:
-            decoded = json.loads(raw_addons)
-        except ValueError:
-            raise ApiError.bad_request("addons_json must be a JSON array") from None
-        addons = _addons(decoded)
+        addons = _addons(
+            loads_request_json(raw_addons, "addons_json", "addons_json must be a JSON array")
+        )
     return build_request(
         product=product,
         location=query.get("location") or None,

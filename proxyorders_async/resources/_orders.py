@@ -197,8 +197,8 @@ class OrdersResource(Resource):
     ) -> OrderPage:
         """Fetch one page of orders (``count`` is the size of this page, not a total)."""
         wire_status = check_status(status)
-        check_int("offset", offset, minimum=0)
-        check_page_size("limit", limit)
+        offset = check_int("offset", offset, minimum=0)
+        limit = check_page_size("limit", limit)
         return await self._fetch_page(self._first_page(wire_status, limit, offset))
 
     def _first_page(self, status: str, page_size: int, start: str | int | None) -> URL:
@@ -229,7 +229,7 @@ class OrdersResource(Resource):
         sequential walk. Arguments are checked here, before iteration starts.
         """
         wire_status = check_status(status)
-        check_page_size("page_size", page_size)
+        page_size = check_page_size("page_size", page_size)
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
         first = self._first_page(wire_status, page_size, _check_start(start))
         return PageIterator(

@@ -200,6 +200,69 @@ def _s14(f: Figures) -> str:
     return "<br>".join(parts)
 
 
+def _s19(f: Figures) -> str:
+    walks = "; ".join(
+        f"{mode} `next`, concurrency={c}: {_get(f, f'{mode}_c{c}_orders')} orders in "
+        f"{_get(f, f'{mode}_c{c}_requests')} requests, {_get(f, f'{mode}_c{c}_outside')} "
+        "outside the prefix"
+        for mode in ("relative", "absolute", "prefixed")
+        for c in (1, 3)
+    )
+    return (
+        f"{walks}<br>{_get(f, 'endpoints_under_prefix')} other endpoints, all under `/gw`"
+        f"<br>`/user/api` base URL: `{f.get('hint', 'n/a')}`"
+    )
+
+
+def _s20(f: Figures) -> str:
+    return "<br>".join(
+        [
+            f"{_get(f, 'huge_int_cases')} calls with a 4,301-digit integer (+/-) across "
+            f"{_get(f, 'huge_int_arguments')} integer arguments: all `InvalidArgumentError`, "
+            "0 requests sent",
+            f"int subclass formatting as `purchase`: {_get(f, 'int_subclass_calls')} requests, "
+            f"{_get(f, 'int_subclass_paths_rewritten')} paths, queries or bodies rewritten",
+            f"lone surrogate: {_get(f, 'surrogate_cases')} arguments refused, "
+            f"{_get(f, 'surrogate_requests_sent')} requests sent",
+            f"{_get(f, 'server_texts_checked')} error messages and log lines built from forged "
+            f"server text: {_get(f, 'control_characters_left')} control characters left",
+        ]
+    )
+
+
+def _s21(f: Figures) -> str:
+    answers = [k for k in sorted(f) if k.startswith(("purchase_", "renew_", "order_id_"))]
+    shown = ", ".join(f"{k.replace('order_id_', 'order_id ')}" for k in answers)
+    received = "; ".join(
+        f"{label}: received {_get(f, f'after_{key}_received')}, carried out "
+        f"{_get(f, f'after_{key}_carried_out')}"
+        for key, label in (
+            ("refused", "connection refused then retried"),
+            ("429", "429 then retried"),
+            ("503", "503"),
+            ("reset_before", "reset before"),
+            ("reset_after", "reset after"),
+            ("truncate", "truncated"),
+        )
+    )
+    return (
+        f"`PurchaseOutcomeUnknownError`, sent once, for {len(answers)} answers ({shown})"
+        f"<br>purchases per call: {received}"
+    )
+
+
+def _s22(f: Figures) -> str:
+    routes = ", ".join(
+        f"{route} {_get(f, f'{route}_status')} (journaled {_get(f, f'{route}_journaled')})"
+        for route in ("orders.purchase", "orders.tag", "orders.change_billing_cycle", "unknown")
+    )
+    return (
+        f"`[` x 100,000 body: {routes}; `addons_json` `[` x 5,000: "
+        f"{_get(f, 'calculate_status')} (journaled {_get(f, 'calculate_journaled')}); "
+        f"{_get(f, 'bombs_then_ok')} bombs in a row, then `me` answers 200"
+    )
+
+
 def _soak(f: Figures) -> str:
     if not f:
         return "not run this time (`make soak`)"
@@ -348,6 +411,52 @@ ROWS: list[Row] = [
         _s14,
     ),
     (
+        "S19",
+        "Path prefixes",
+        "a gateway serving the API under `/gw` (404 anywhere else) in front of an emulator that "
+        "does not know the prefix: root-relative and absolute `next` URIs without it, and a "
+        "prefix-aware server; `base_url` ending in `/user/api`",
+        "every request of every walk (concurrency 1 and 3, resumed from a saved `next`) and of "
+        "every endpoint stays under the prefix; a `/user/api` base URL is refused at "
+        "construction with the URL to use (decision: prefixes are supported, not refused)",
+        "test_s19_path_prefixes.py",
+        _s19,
+    ),
+    (
+        "S20",
+        "Bad input II",
+        "4,301-digit integers in every integer argument; an `int` subclass whose `__str__`, "
+        '`__format__`, `__int__` and `__index__` lie; `"P\\ud800"` in every string argument '
+        "and in `base_url`; server messages and reason phrases carrying `\\n`, `\\r`, "
+        "U+2028 and terminal escapes",
+        "a typed error naming the argument and nothing sent; paths, queries and bodies built "
+        "from the integer's value; no control character in any message or log line",
+        "test_s20_bad_input_2.py",
+        _s20,
+    ),
+    (
+        "S21",
+        "Money answers",
+        "purchases and renewals answered 301/302/303/307/308 or 101 after being carried out; "
+        '200s whose `order_id` is 0, -1, 2**63, 1.5, "12", null, true or absent; a refused '
+        "connection, a 429, a 503, resets and truncation on the first purchase attempt",
+        "`PurchaseOutcomeUnknownError` for every answer that is not definite, sent once; "
+        "retried only when the server provably did not act on it: no connection, or a 429 "
+        "refusal (counted on the server)",
+        "test_s21_money_answers.py",
+        _s21,
+    ),
+    (
+        "S22",
+        "Emulator nesting bombs",
+        "`[` x 100,000 as the JSON body of purchase, tag, change-billing-cycle and an unknown "
+        "route; `[` x 5,000 as calculate's `addons_json`; 20 bombs in a row",
+        "400 (404 for the unknown route) in the API's error shape, no traceback; every request "
+        "journaled; the emulator keeps serving",
+        "test_s22_emulator_nesting.py",
+        _s22,
+    ),
+    (
         "Soak",
         "Soak (`-m soak`)",
         "100,000-order export under S1's faults at concurrency 4; 100,000 with inserts and "
@@ -389,6 +498,11 @@ FOOTER = """
 | `_pagination.py` | with `concurrency>1`, inserts during an export plus a delayed page silently dropped orders that existed all along (9-26 per few thousand) | when consecutive pages overlap (the list moved) the pages fetched ahead are refetched in order and fetching ahead stops for that walk, with a WARNING |
 | `_client.py` | `retry_policy="fast"` raised attrs' `NotAnAttrsClassError`; `timeout=10**400` raised `OverflowError`; `base_url=""` silently meant production; the whitespace-token message did not name `token` | `ConfigurationError` naming the argument in each case |
 | `_retry.py` | `RetryPolicy(base_backoff="x")` raised a bare `TypeError`; `NaN`/`inf` backoffs were accepted | `ConfigurationError` unless a finite number >= 0 |
+| `_protocol.py` | with `base_url="https://host/gw"`, page 2 of a walk went to `/user/api/orders?...` outside the prefix (404); a base URL ending in `/user/api` gave a bare 404 on `/user/api/user/api/me` | every request and `next` URI stays under the prefix; a `/user/api` base URL is refused with the URL to use |
+| `_validation.py`, `_models.py` | 4,301-digit integers raised a bare `ValueError`; an `int` subclass's `__format__` rewrote a path to `/orders/purchase/tag`; `"P\\ud800"` was sent as `P` | integers beyond 64 bits and lone surrogates raise `InvalidArgumentError`; integers reach the wire as plain `int` |
+| `_exceptions.py` | a server's `\\n` in a message or reason phrase started a forged line in logs | control characters in every `APIError` message are escaped |
+| `_protocol.py`, `_models.py` | a 3xx or 101 after a purchase was a plain `APIStatusError`; a 200 with `order_id: 0` was a success | both raise `PurchaseOutcomeUnknownError` |
+| `emulator/_rules.py`, `_app.py` | `[` x 100,000 in a body or `addons_json` gave a 500 with a `RecursionError` traceback and was left out of the journal | one request-JSON decoder answers 400; the journal records every request |
 
 ## Known gaps
 

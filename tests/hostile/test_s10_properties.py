@@ -116,7 +116,11 @@ MODELS: dict[type[Any], st.SearchStrategy[Any]] = {
         total_with_addons=opt_int,
     ),
     PurchaseResult: st.builds(
-        PurchaseResult, order_id=ints, success=st.booleans(), message=opt_text
+        # A purchase names its new order: a positive 64-bit id.
+        PurchaseResult,
+        order_id=st.integers(min_value=1, max_value=2**63 - 1),
+        success=st.booleans(),
+        message=opt_text,
     ),
     BillingCycleChange: st.builds(
         BillingCycleChange,

@@ -182,7 +182,7 @@ def test_success_false_in_a_200_is_final() -> None:
 
 @pytest.mark.parametrize(
     ("status", "failure"),
-    [(503, Failure.SERVER), (429, Failure.REJECTED), (404, Failure.FINAL), (302, Failure.FINAL)],
+    [(503, Failure.SERVER), (429, Failure.REJECTED), (404, Failure.FINAL), (302, Failure.INVALID)],
 )
 def test_error_statuses_carry_their_failure_and_error(status: int, failure: Failure) -> None:
     outcome = interpret_response(status, b'{"message": "m"}', reason="R", retry_after=2.0, **WHERE)
