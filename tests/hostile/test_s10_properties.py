@@ -308,7 +308,7 @@ def _body(graph: Graph, node: int) -> dict[str, Any]:
 
 
 async def _walk_fake(graph: Graph, concurrency: int) -> tuple[list[int], bool, list[URL]]:
-    client = ProxyOrdersClient(token="t0ken", base_url=BASE)
+    client = ProxyOrdersClient(token="t0ken-0123456789", base_url=BASE)
     by_url = {str(URL(BASE + p)): i for i, p in enumerate(graph.paths)}
     requested: list[URL] = []
 
@@ -394,7 +394,7 @@ async def test_page_graphs_over_loopback_http(graph: Graph, concurrency: int) ->
         server.routes[("GET", "/user/api/orders")] = orders
         nodes: list[int] = []
         failed = False
-        client = ProxyOrdersClient(token="t0ken", base_url=server.url, retry_policy=FAST)
+        client = ProxyOrdersClient(token="t0ken-0123456789", base_url=server.url, retry_policy=FAST)
         async with client:
             try:
                 async for page in client.orders.pages(
