@@ -260,8 +260,8 @@ def _check_token(token: object) -> str:
     if len(token) < MIN_TOKEN_CHARS:
         # Real keys are far longer; masking a shorter one would also mask innocent text.
         raise ConfigurationError(
-            f"token: the API key is too short ({len(token)} characters; "
-            f"at least {MIN_TOKEN_CHARS} expected): check the value passed or {TOKEN_ENV}"
+            f"token: the API key is too short (at least {MIN_TOKEN_CHARS} characters expected, "
+            f"got {len(token)}): check the value passed or {TOKEN_ENV}"
         )
     return token
 

@@ -145,8 +145,10 @@ class Redactor:
             key=lambda g: (-len(g), g),
         )
         self._width = width
-        # A lookahead finds every start position, overlapping ones included.
-        self._grams = re.compile("(?=(" + "|".join(map(re.escape, grams)) + "))")
+        # A lookahead finds every start position, overlapping ones included. An empty secret
+        # (never a client's: refused at construction) masks nothing.
+        alternatives = "|".join(map(re.escape, grams)) if secret else "(?!)"
+        self._grams = re.compile(f"(?=({alternatives}))")
 
     def text(self, text: str) -> str:
         """``text`` with every spelling of the secret (and of its 8+-character runs) masked."""
