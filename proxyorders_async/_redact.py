@@ -177,8 +177,8 @@ class Redactor:
         """A decoded JSON value with the secret masked in every string, key and number."""
         try:
             return self._value(value)
-        except RecursionError:  # a nesting bomb: keep a masked text instead
-            return self.text(repr(value)[:2000])
+        except RecursionError:  # a nesting bomb: nothing of it is worth showing
+            return "[too deeply nested to show]"
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, str):
