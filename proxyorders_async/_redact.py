@@ -140,21 +140,22 @@ class Redactor:
         # The key as sent, and as its UTF-8 bytes read back as Latin-1 (a common mis-decoding).
         needles = {secret, secret.encode("utf-8", "surrogatepass").decode("latin-1")}
         width = min(MIN_TOKEN_CHARS, len(secret))
-        grams = sorted(
-            {n[i : i + width] for n in needles for i in range(len(n) - width + 1)},
-            key=lambda g: (-len(g), g),
-        )
+        # Every run of ``width`` characters; an empty secret (refused by the client) has none.
+        self._grams = {n[i : i + width] for n in needles for i in range(len(n) - width + 1) if n}
         self._width = width
-        # A lookahead finds every start position, overlapping ones included. An empty secret
-        # (never a client's: refused at construction) masks nothing.
-        alternatives = "|".join(map(re.escape, grams)) if secret else "(?!)"
-        self._grams = re.compile(f"(?=({alternatives}))")
+
+    def _starts(self, text: str) -> list[int]:
+        """Where a run of the secret starts in ``text`` (a set lookup: linear in the text)."""
+        grams, width = self._grams, self._width
+        if not grams:
+            return []
+        return [k for k in range(len(text) - width + 1) if text[k : k + width] in grams]
 
     def text(self, text: str) -> str:
         """``text`` with every spelling of the secret (and of its 8+-character runs) masked."""
         if not text:
             return text
-        marks = [(m.start(), m.start() + self._width) for m in self._grams.finditer(text)]
+        marks = [(k, k + self._width) for k in self._starts(text)]
         view: _View = (text, [])
         for _ in range(_MAX_UNESCAPES if _may_be_escaped(text) else 0):
             if not view[1]:
@@ -163,8 +164,8 @@ class Redactor:
             if unescaped is None:
                 break
             view = decoded, spans = unescaped
-            for m in self._grams.finditer(decoded):
-                marks.append((spans[m.start()][0], spans[m.start() + self._width - 1][1]))
+            for k in self._starts(decoded):
+                marks.append((spans[k][0], spans[k + self._width - 1][1]))
         return _mask(text, marks) if marks else text
 
     def data(self, raw: bytes) -> bytes:
