@@ -29,6 +29,7 @@ from ._exceptions import (
     OutcomeUnknownError,
     PurchaseOutcomeUnknownError,
 )
+from ._inflate import ACCEPT_ENCODING, UndecodableBodyError, read_capped
 from ._protocol import (
     DEFAULT_BASE_URL,
     Outcome,
@@ -37,6 +38,7 @@ from ._protocol import (
     normalize_base_url,
 )
 from ._quotes import QuoteSharer
+from ._redact import Redactor
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
 from ._settings import BASE_URL_ENV, check_token
 from ._version import __version__
@@ -129,24 +131,25 @@ class _Core:
         # One slot per pooled connection, taken before an attempt's timeout starts: waiting
         # for a free connection sends nothing, so it must not time out as a lost request.
         self.slots: asyncio.Semaphore | None = None
-        # Servers and proxies may echo the Authorization header back: see redact().
-        self._secret = token
-        self._secret_bytes = token.encode()
+        # Servers and proxies may echo the Authorization header back, in any spelling.
+        self.redactor = Redactor(token)
         # Built once; the token lives only here and in requests to base_url's origin.
         self.headers = {
             "Authorization": f"Bearer {token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            # Only what _read_body can inflate within max_response_bytes.
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
         self.json_headers = {**self.headers, "Content-Type": "application/json"}
 
     def redact(self, text: str) -> str:
         """``text`` with the API key masked (for messages built from what a server sent)."""
-        return text.replace(self._secret, "***") if self._secret in text else text
+        return self.redactor.text(text)
 
     def redact_body(self, raw: bytes) -> bytes:
-        """A response body with the API key masked, before anything is built from it."""
-        return raw.replace(self._secret_bytes, b"***") if self._secret_bytes in raw else raw
+        """An error body with the API key masked, before anything is built from it."""
+        return self.redactor.data(raw)
 
     def session_for_request(self) -> aiohttp.ClientSession:
         if self.state is _State.CLOSED:
@@ -187,9 +190,21 @@ def _exception_outcome(
 ) -> Outcome:
     """What an attempt that raised ``exc`` means: whether the request may have reached the server.
 
-    ``exc`` is an ``aiohttp.ClientError``, a timeout or :class:`_BodyTooLargeError`; ``status``
-    matters only for the last. aiohttp's texts may echo the token, hence ``core.redact``.
+    ``exc`` is an ``aiohttp.ClientError``, a timeout, :class:`_BodyTooLargeError` or
+    :class:`UndecodableBodyError`; ``status`` matters only for the last two. aiohttp's texts
+    may echo the token, hence ``core.redact``.
     """
+    if isinstance(exc, UndecodableBodyError):
+        # Like a body cut short: reads retry, purchases report an unknown outcome.
+        error = invalid_body(
+            f"response body cannot be decoded: {exc}",
+            status=status,
+            body="",
+            method=method,
+            url=url,
+            attempts=attempt,
+        )
+        return Outcome(None, status, Failure.LOST, error)
     if isinstance(exc, _BodyTooLargeError):
         error = invalid_body(
             f"response body exceeds {core.max_response_bytes} bytes",
@@ -411,6 +426,7 @@ class ProxyOrdersClient:
             # handled when a failure reaches us; it would be chained to ours and print the
             # unredacted text (an echoed token) in every traceback.
             exc.__context__ = None
+            self._core.redactor.error(exc)
             raise
         try:
             return request.decode(data, shown)
@@ -423,9 +439,12 @@ class ProxyOrdersClient:
                 url=shown,
                 attempts=attempts,
             )
+            self._core.redactor.error(error)
             if endpoint.safety is not Safety.IDEMPOTENT:
-                raise self._unknown_outcome(endpoint, shown, attempts, json_body, status) from error
-            raise error from exc
+                unknown = self._unknown_outcome(endpoint, shown, attempts, json_body, status)
+                raise self._core.redactor.error(unknown) from error
+            # Not chained to ``exc``: its text quotes the body unmasked (the message has it).
+            raise error from None
 
     async def _request(
         self, endpoint: Endpoint[Any], url: URL, shown: str, json_body: Any
@@ -497,15 +516,29 @@ class ProxyOrdersClient:
         started = loop.time()
         try:
             async with session.request(
-                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                auto_decompress=False,  # _read_body inflates, within max_response_bytes
             ) as response:
                 status = response.status
-                raw = core.redact_body(await self._read_body(response))
+                raw = await self._read_body(response)
                 if status >= 300 or status < 200:  # only error statuses need these
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     reason = response.reason or ""
-        except (aiohttp.ClientError, asyncio.TimeoutError, _BodyTooLargeError) as exc:
-            return _exception_outcome(
+                    # Masked before anything is built from an error page; a success is data
+                    # and is never changed (its error texts are masked below, if any).
+                    raw = core.redact_body(raw)
+        except (
+            aiohttp.ClientError,
+            asyncio.TimeoutError,
+            _BodyTooLargeError,
+            UndecodableBodyError,
+        ) as exc:
+            outcome = _exception_outcome(
                 exc, core, status=status, seconds=seconds, method=method, url=shown, attempt=attempt
             )
         else:
@@ -514,12 +547,12 @@ class ProxyOrdersClient:
                 logger.debug(
                     "%s %s -> %d in %.1f ms (attempt %d)",
                     method,
-                    shown,
+                    core.redact(shown),
                     status,
                     elapsed_ms,
                     attempt,
                 )
-            return interpret_response(
+            outcome = interpret_response(
                 status,
                 raw,
                 reason=reason,
@@ -530,6 +563,10 @@ class ProxyOrdersClient:
             )
         finally:
             core.release_slot()
+        if outcome.error is not None:
+            # Masked again once decoded: the reason phrase, JSON escapes, parser excerpts.
+            core.redactor.error(outcome.error)
+        return outcome
 
     def _deadline_error(
         self, endpoint: Endpoint[Any], shown: str, attempts: int, *, waiting: bool
@@ -565,25 +602,31 @@ class ProxyOrdersClient:
         return delay
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, inflated here: the limits count inflated bytes, not wire bytes.
+
+        A 2xx over ``max_response_bytes`` raises :class:`_BodyTooLargeError`; an error page is
+        cut at 64 KiB. Reading stops at the limit, so memory stays near it whatever the ratio.
+        """
         limit = self._core.max_response_bytes
         cut = not 200 <= response.status < 300
         if cut:
             limit = min(limit, _ERROR_BODY_BYTES)
+        encoding = response.headers.get("Content-Encoding")
         length = response.content_length
-        if length is not None and length <= limit:
+        if length is not None and length <= limit and not encoding:
             return await response.read()
-        if length is not None and not cut:
-            raise _BodyTooLargeError(await response.content.read(_EXCERPT_BYTES))
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                if cut:
-                    return b"".join(chunks) + chunk[: limit - size + len(chunk)]
-                raise _BodyTooLargeError((b"".join(chunks) + chunk)[:_EXCERPT_BYTES])
-            chunks.append(chunk)
-        return b"".join(chunks)
+        if length is not None and length > limit and not cut:
+            head, _ = await read_capped(response.content, encoding, _EXCERPT_BYTES)
+            raise _BodyTooLargeError(head)
+        try:
+            body, more = await read_capped(response.content, encoding, limit)
+        except UndecodableBodyError:
+            if not cut:
+                raise
+            return b""  # an error page is read for its message only; its status still counts
+        if more and not cut:
+            raise _BodyTooLargeError(body[:_EXCERPT_BYTES])
+        return body
 
     @staticmethod
     def _unknown_outcome(

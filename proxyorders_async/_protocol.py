@@ -271,8 +271,9 @@ def interpret_response(
 ) -> Outcome:
     """What a complete response means: a 2xx's decoded JSON, or the failure and its error.
 
-    ``raw`` must already be redacted. ``reason`` and ``retry_after`` matter for error statuses
-    only, so the transport reads them only then.
+    ``raw`` is used as received, so a success is never altered; the transport masks the API key
+    in an error page before and in the returned error after. ``reason`` and ``retry_after``
+    matter for error statuses only, so the transport reads them only then.
     """
     error: APIError
     if not 200 <= status < 300:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from ._exceptions import ConfigurationError
+from ._redact import MIN_TOKEN_CHARS
 
 __all__ = ["BASE_URL_ENV", "TOKEN_ENV", "check_token"]
 
@@ -32,4 +33,10 @@ def check_token(token: object, *, option: str = "token=...") -> str:
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
         # Never echo the token: the message only says what is wrong with it.
         raise ConfigurationError("token: the API key contains whitespace or control characters")
+    if len(token) < MIN_TOKEN_CHARS:
+        # Real keys are far longer; masking a shorter one would also mask innocent text.
+        raise ConfigurationError(
+            f"token: the API key is too short (at least {MIN_TOKEN_CHARS} characters expected, "
+            f"got {len(token)}): check the value passed or {TOKEN_ENV}"
+        )
     return token

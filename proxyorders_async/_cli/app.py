@@ -29,6 +29,7 @@ from .._exceptions import (
     ProxyOrdersError,
     PurchaseOutcomeUnknownError,
 )
+from .._redact import Redactor
 from .._settings import BASE_URL_ENV, TOKEN_ENV, check_token
 from .base import (
     EXIT_AUTH,
@@ -88,10 +89,10 @@ class _Redacting(logging.Formatter):
 
     def __init__(self, secret: str) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self._secret = secret
+        self._redactor = Redactor(secret)
 
     def format(self, record: logging.LogRecord) -> str:
-        return super().format(record).replace(self._secret, "***")
+        return self._redactor.text(super().format(record))
 
 
 @contextlib.contextmanager
@@ -154,13 +155,13 @@ def _report(exc: BaseException, invocation: Invocation | None, debug: bool) -> i
     code, message, hints = _describe(exc)
     if invocation is not None:
         hints += invocation.hints
+    redact = Redactor(invocation.token).text if invocation is not None else str
     if debug:
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        # Every spelling of the key a server could have echoed, in any exception of the chain.
+        shown = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        print(redact(shown), end="", file=sys.stderr)
     lines = [f"error: {' '.join(message.split())}", *(f"  {hint}" for hint in hints)]
-    text = "\n".join(lines)
-    if invocation is not None:
-        text = text.replace(invocation.token, "***")
-    print(text, file=sys.stderr)
+    print(redact("\n".join(lines)), file=sys.stderr)
     return code
 
 

@@ -181,6 +181,45 @@ def _s10(f: Figures) -> str:
     )
 
 
+def _s11(f: Figures) -> str:
+    refused = sorted(k.removeprefix("refused_") for k in f if k.startswith("refused_"))
+    return "<br>".join(
+        [
+            f"1 GB gzip bomb ({_get(f, 'bomb_wire_bytes')} bytes on the wire) with "
+            f"`max_response_bytes={_get(f, 'cap_bytes')}`: refused at the cap, peak RSS grew "
+            f"{_get(f, 'rss_growth_mb')} MB (bound {_get(f, 'rss_bound_mb')} MB = 2x cap + 20 MB)",
+            f"64 MB bombs refused with `APIResponseValidationError` after 1 attempt: "
+            f"{', '.join(refused) or 'n/a'}; a bombed purchase answer: "
+            f"`PurchaseOutcomeUnknownError`, sent once",
+            f"bombed 503 page cut at {_get(f, 'error_page_cut_chars')} inflated characters and "
+            f"retried as a 503; br: {f.get('brotli', 'n/a')}",
+        ]
+    )
+
+
+def _s12(f: Figures) -> str:
+    return "<br>".join(
+        [
+            f"ASCII token with `/`: {_get(f, 'ascii_texts')} texts (errors, chains, tracebacks, "
+            f"DEBUG lines) checked, {_get(f, 'ascii_occurrences')} occurrences of any 8-character "
+            "run of the token in any spelling",
+            f"token with a backslash and non-ASCII characters: {_get(f, 'odd_texts')} texts, "
+            f"{_get(f, 'odd_occurrences')} occurrences",
+            f"CLI `--debug` (retry lines + traceback of a 503 echoing the token): "
+            f"{_get(f, 'cli_debug_lines')} lines, {_get(f, 'cli_occurrences')} occurrences",
+        ]
+    )
+
+
+def _s13(f: Figures) -> str:
+    return (
+        f"{_get(f, 'exact_values')} values holding the key returned exactly (order ids, tag, "
+        f"e-mail, balance, purchase message); {_get(f, 'masked_error_texts')} error text still "
+        f"masked; keys of 1-7 characters refused: {_get(f, 'short_keys_refused')} of 7, none "
+        "echoed"
+    )
+
+
 def _s14(f: Figures) -> str:
     names = {"period2": "period 2", "period3": "period 3", "sliding": "sliding by one"}
     parts = []
@@ -398,6 +437,45 @@ ROWS: list[Row] = [
         _s10,
     ),
     (
+        "S11",
+        "Decompression bombs",
+        "200s with `Content-Encoding` gzip, deflate (zlib and raw) and br (when Brotli >= 1.2 "
+        "is installed) whose `Content-Length` is under `max_response_bytes=1,000,000` but which "
+        "inflate to 64 MB (sized and chunked) or 1 GB; a bombed purchase answer; a deflated "
+        "503 page inflating to 64 MB; br or zstd sent though not asked for",
+        "reading stops at the cap: `APIResponseValidationError` (`PurchaseOutcomeUnknownError` "
+        "for a purchase), never retried; error pages cut at 64 KiB of inflated text; peak RSS "
+        "growth while refusing the 1 GB bomb under 2x the cap + 20 MB (measured in a "
+        "subprocess from `/proc/self/status`)",
+        "test_s11_decompression_bomb.py",
+        _s11,
+    ),
+    (
+        "S12",
+        "Echoed tokens",
+        "a server echoing the token in a reason phrase (`HTTP/1.1 503 Bearer <token>`), in JSON "
+        "with `\\/` and `\\uXXXX` escapes (401, 403, `success: false`, wrong-shaped 200, "
+        "cut-short JSON), in over-long status and header lines cut by aiohttp's 100-byte "
+        "excerpt (8 to 47 token characters shown), in broken status and header lines; tokens "
+        "with `/`, a backslash and non-ASCII characters",
+        "no run of 8+ characters of the token, in any spelling (verbatim, JSON, `\\u`, repr of "
+        "str or bytes, once or twice escaped), in any error text, chain, traceback, DEBUG log "
+        "line or the CLI's `--debug` output",
+        "test_s12_token_echoes.py",
+        _s12,
+    ),
+    (
+        "S13",
+        "Exact success data",
+        "the 8-digit key `77889900` inside successful answers (order ids `77889900` and "
+        "`778899001`, tag `team-77889900-prod`, e-mail, balance, purchase message) and inside "
+        "a 400's message; keys of 1-7 characters",
+        "successful data returned exactly as sent, error texts still masked; keys under 8 "
+        "characters refused with `ConfigurationError` without echoing them",
+        "test_s13_redaction_exactness.py",
+        _s13,
+    ),
+    (
         "S14",
         "Endless walks",
         "ever-new `next` URIs (offset keeps growing) over pages that repeat with period 2 "
@@ -490,6 +568,9 @@ FOOTER = """
 | `_client.py` | a purchase waiting for a pooled connection timed out as "sent, outcome unknown" (nothing was sent); a 10,000-call burst through a small pool failed 8,098 calls with `timeout=0.5` | attempts take a connection slot (a semaphore sized to the pool) before their timeout starts; the `deadline` still bounds the wait |
 | `_client.py` | with `timeout <= connect_timeout`, a purchase whose TCP connect hung was reported "outcome unknown" (aiohttp's total timer won the tie) | the connect phase always ends strictly before the total, unrounded |
 | `_client.py` | a server or proxy echoing the Authorization header put the token into exception messages and retry log lines | response bodies and aiohttp error texts are redacted (`***`) before anything is built from them |
+| `_client.py` | a 917 KB gzip body inflating to 944 MB was read whole (RSS 42 -> 1,855 MB) under `max_response_bytes=1_000_000`; a deflated 503 page read 63 MB past the 64 KiB cut | bodies are read raw (`auto_decompress=False`) and inflated step by step by `_inflate.py`, stopping at the cap |
+| `_client.py`, `_cli.py` | an echoed token leaked through the reason phrase, JSON escapes, aiohttp's 100-byte excerpts and escaped non-ASCII forms, into errors, retry log lines and `--debug` tracebacks | `_redact.Redactor` masks every 8+-character run of the token in any spelling, before and after decoding |
+| `_client.py` | masking ran on successful bodies: a 4-character token `7788` turned `"order_id": 77889` into an unknown outcome and a tag `team-7788-prod` into `team-***-prod` | only error texts and logs are masked; keys under 8 characters are refused |
 | `_client.py`, `_protocol.py` | a deeply nested JSON body (`[[[[...`) escaped as a bare `RecursionError` | treated as invalid JSON: typed error (retried for reads, unknown outcome for purchases) |
 | `_client.py` | bodies over `max_response_bytes` gave an error with an empty body; a huge 5xx page became a non-retried validation error | the error keeps an excerpt; error pages are cut at 64 KiB and keep their status semantics |
 | `_protocol.py` | a large wrong-shaped 2xx body was attached to the error whole | kept whole only up to 64 KiB, else an excerpt |

@@ -137,7 +137,9 @@ async def test_server_ignoring_offset_does_not_loop_forever(rows: list[int]) -> 
         return web.json_response(_page(rows, nxt))  # never null, same rows every time
 
     async with loopback_server({("GET", "/user/api/orders"): orders}) as server:
-        async with ProxyOrdersClient(token="t0ken", base_url=server.url, retry_policy=FAST) as c:
+        async with ProxyOrdersClient(
+            token="t0ken-0123456789", base_url=server.url, retry_policy=FAST
+        ) as c:
             with pytest.raises(PaginationError):
                 await _collect(c.orders.iter("all", page_size=3, max_pages=50), [])
         assert len(server.requests) <= 3

@@ -126,7 +126,11 @@ async def _silent_server(send: bytes) -> AsyncIterator[str]:
 async def test_silent_servers_time_out(send: bytes) -> None:
     async with _silent_server(send) as url:
         client = ProxyOrdersClient(
-            token="t0ken", base_url=url, timeout=TIMEOUT, retry_policy=FAST, max_retries=1
+            token="t0ken-0123456789",
+            base_url=url,
+            timeout=TIMEOUT,
+            retry_policy=FAST,
+            max_retries=1,
         )
         async with client:
             with pytest.raises(APITimeoutError) as caught:
@@ -187,7 +191,7 @@ async def test_hanging_connect_is_a_timeout_and_a_purchase_is_known_unsent(
         await _until_queue_full(listener)
         port = listener.getsockname()[1]
         client = ProxyOrdersClient(
-            token="t0ken",
+            token="t0ken-0123456789",
             base_url=f"http://127.0.0.1:{port}",
             timeout=TIMEOUT,
             connect_timeout=connect_timeout,

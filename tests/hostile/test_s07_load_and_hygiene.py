@@ -170,7 +170,7 @@ async def test_the_unclosed_detectors_do_fire() -> None:
     loop.set_exception_handler(lambda _loop, context: loop_errors.append(context))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        client = ProxyOrdersClient(token="t0ken", base_url="http://127.0.0.1:9")
+        client = ProxyOrdersClient(token="t0ken-0123456789", base_url="http://127.0.0.1:9")
         client._core.session_for_request()  # the session exists, no connection was made
         del client
         gc.collect()

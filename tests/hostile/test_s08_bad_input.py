@@ -37,7 +37,7 @@ Q = QuoteRequest(product="Datacenter Proxy", cycle="monthly")
 
 def _new(**kwargs: Any) -> Callable[[ProxyOrdersClient, str], Any]:
     def build(_client: ProxyOrdersClient, url: str) -> Any:
-        kwargs.setdefault("token", "t0ken")
+        kwargs.setdefault("token", "t0ken-0123456789")
         kwargs.setdefault("base_url", url)
         return ProxyOrdersClient(**kwargs)
 
@@ -216,7 +216,7 @@ async def test_invalid_argument_raises_a_typed_error_naming_it_and_sends_nothing
 
 def test_the_table_covers_every_public_method_that_takes_arguments() -> None:
     methods = {m for m, _, _, _ in CASES}
-    client = ProxyOrdersClient(token="t0ken", base_url="http://127.0.0.1:9")
+    client = ProxyOrdersClient(token="t0ken-0123456789", base_url="http://127.0.0.1:9")
     public = {
         f"{namespace}.{name}"
         for namespace in ("orders", "catalog", "account", "proxies")

@@ -126,7 +126,7 @@ async def test_bad_response_gives_a_typed_error_with_status_and_bounded_body(cas
     async with loopback_server() as server:
         server.routes[("*", "*")] = _serve
         client = ProxyOrdersClient(
-            token="t0ken",
+            token="t0ken-0123456789",
             base_url=server.url,
             max_response_bytes=LIMIT,
             retry_policy=FAST,
@@ -153,7 +153,7 @@ async def test_a_wrong_shaped_purchase_answer_is_an_unknown_outcome_with_the_evi
     request = DatacenterIspPurchase(product="Datacenter Proxy", location="DE", cycle="monthly")
     async with (
         loopback_server({("POST", "/user/api/orders/purchase"): purchase}) as server,
-        ProxyOrdersClient(token="t0ken", base_url=server.url) as client,
+        ProxyOrdersClient(token="t0ken-0123456789", base_url=server.url) as client,
     ):
         with pytest.raises(PurchaseOutcomeUnknownError) as caught:
             await client.orders.purchase(request)

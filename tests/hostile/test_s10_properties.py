@@ -403,7 +403,7 @@ async def test_page_graphs_over_loopback_http(graph: Graph, concurrency: int) ->
         server.routes[("GET", "/user/api/orders")] = orders
         nodes: list[int] = []
         failed = False
-        client = ProxyOrdersClient(token="t0ken", base_url=server.url, retry_policy=FAST)
+        client = ProxyOrdersClient(token="t0ken-0123456789", base_url=server.url, retry_policy=FAST)
         async with client:
             try:
                 async for page in client.orders.pages(

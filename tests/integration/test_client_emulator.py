@@ -186,10 +186,12 @@ async def test_error_mapping_against_real_rules(
         with pytest.raises(InsufficientBalanceError) as excinfo:
             await broke.orders.purchase(DC)
     assert excinfo.value.status == 400 and "balance" in excinfo.value.message.lower()
-    async with ProxyOrdersClient(token="wrong", base_url=proxyorders_emulator.url) as stranger:
+    async with ProxyOrdersClient(
+        token="wrong-token-42", base_url=proxyorders_emulator.url
+    ) as stranger:
         with pytest.raises(AuthenticationError) as denied:
             await stranger.account.me()
-    assert "wrong" not in str(denied.value)
+    assert "wrong-token-42" not in str(denied.value)
 
 
 async def test_quote_fan_out_keeps_order_and_errors(proxyorders_client: ProxyOrdersClient) -> None:

@@ -34,7 +34,7 @@ EmulatorFactory = Callable[..., Awaitable[Emulator]]
 Page = tuple[str, str | None, tuple[int, ...]]
 
 
-def client_for(url: str, token: str = "token", **kwargs: Any) -> ProxyOrdersClient:
+def client_for(url: str, token: str = "token-for-tests", **kwargs: Any) -> ProxyOrdersClient:
     return ProxyOrdersClient(token=token, base_url=url, retry_policy=FAST, **kwargs)
 
 

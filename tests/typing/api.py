@@ -31,7 +31,7 @@ from proxyorders_async import (
 
 
 async def usage() -> None:
-    async with ProxyOrdersClient(token="t", base_url="http://127.0.0.1:1") as client:
+    async with ProxyOrdersClient(token="t0ken-0123456789", base_url="http://127.0.0.1:1") as client:
         assert_type(await client.account.me(), Account)
         assert_type(await client.catalog.products(), tuple[Product, ...])
         assert_type(await client.catalog.available_count(), tuple[StockLevel, ...])

@@ -25,6 +25,7 @@ from proxyorders_async import (
     __version__,
     _client,
 )
+from proxyorders_async._inflate import ACCEPT_ENCODING
 
 BASE = "https://user-api.proxyshard.com"
 TOKEN = "tok_live_S3CR3T-0123456789abcdef"
@@ -35,6 +36,8 @@ HEADERS = {
     "Authorization": f"Bearer {TOKEN}",
     "User-Agent": f"proxyorders-async/{__version__}",
     "Accept": "application/json",
+    # Exactly the codings the transport inflates itself (br only with Brotli >= 1.2).
+    "Accept-Encoding": ACCEPT_ENCODING,
 }
 JSON_HEADERS = {**HEADERS, "Content-Type": "application/json"}
 
