@@ -126,7 +126,7 @@ class OrdersResource(_Resource):
             raise InvalidArgumentTypeError(
                 "request", f"expected QuoteRequest, got {type(request).__name__}"
             )
-        return await self._client._core.quotes.get(request, self._fetch_quote)
+        return await self._client._quote(request, self._fetch_quote)
 
     async def _fetch_quote(self, request: QuoteRequest) -> PriceQuote:
         return await self._client._send(CALCULATE, params=request.to_params())
