@@ -452,6 +452,10 @@ FOOTER = """
 | `_pagination.py` | with `concurrency>1`, inserts during an export plus a delayed page silently dropped orders that existed all along (9-26 per few thousand) | when consecutive pages overlap (the list moved) the pages fetched ahead are refetched in order and fetching ahead stops for that walk, with a WARNING |
 | `_client.py` | `retry_policy="fast"` raised attrs' `NotAnAttrsClassError`; `timeout=10**400` raised `OverflowError`; `base_url=""` silently meant production; the whitespace-token message did not name `token` | `ConfigurationError` naming the argument in each case |
 | `_retry.py` | `RetryPolicy(base_backoff="x")` raised a bare `TypeError`; `NaN`/`inf` backoffs were accepted | `ConfigurationError` unless a finite number >= 0 |
+| `_client.py`, `_slots.py` | `close()` with 1,000 calls in flight gave 980+ of them aiohttp's `RuntimeError: Session is closed` (after retrying), and `calculate_many` of 2,000 quotes collapsed into one `RuntimeError` (S15) | closing wakes every waiting and sleeping call and ends in-flight ones with `ClientClosedError`, never retried; a sent purchase stays `PurchaseOutcomeUnknownError` |
+| `_client.py` | a client used from a second event loop failed with "Event loop is closed", "Timeout context manager should be used inside a task" or hung (S16) | the client binds to the loop of its first request and refuses others with `EventLoopMismatchError` before sending |
+| `_client.py`, `_slots.py` | on Python 3.10/3.11 a purchase cancelled in the loop step its connection slot was released was sent anyway (`asyncio.wait_for` swallowed the cancel; 20 of 20 trials) (S17) | connection slots are handed over through plain futures: a cancelled waiter passes its slot on and the cancel propagates |
+| `_quotes.py` | a `deadline=0.5` caller joining an identical quote in flight under default settings waited 2.95 s for it (S18) | only callers with the same settings share a quote in flight; a caller taking over from a cancelled one keeps its own deadline |
 
 ## Known gaps
 
