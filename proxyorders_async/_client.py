@@ -19,17 +19,19 @@ import cattrs
 from yarl import URL
 
 from ._converters import describe_error
-from ._endpoints import Endpoint, Request
+from ._endpoints import CALCULATE, Endpoint, Request
 from ._exceptions import (
     APIConnectionError,
     APIError,
     APITimeoutError,
     ClientClosedError,
     ConfigurationError,
+    EventLoopMismatchError,
     OutcomeUnknownError,
     PurchaseOutcomeUnknownError,
 )
 from ._inflate import ACCEPT_ENCODING, UndecodableBodyError, read_capped
+from ._models import PriceQuote, QuoteRequest
 from ._protocol import (
     DEFAULT_BASE_URL,
     Outcome,
@@ -37,10 +39,11 @@ from ._protocol import (
     invalid_body,
     normalize_base_url,
 )
-from ._quotes import QuoteSharer
+from ._quotes import Fetch, QuoteSharer
 from ._redact import Redactor
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
 from ._settings import BASE_URL_ENV, check_token
+from ._slots import SlotPool, Woken
 from ._version import __version__
 from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 
@@ -128,9 +131,11 @@ class _Core:
         self.max_response_bytes = max_response_bytes
         self.retry_policy = retry_policy
         self.rng = random.Random()
+        # The loop of the first request: the session and the slots live there (see _bind).
+        self.loop: asyncio.AbstractEventLoop | None = None
         # One slot per pooled connection, taken before an attempt's timeout starts: waiting
         # for a free connection sends nothing, so it must not time out as a lost request.
-        self.slots: asyncio.Semaphore | None = None
+        self.slots: SlotPool | None = None
         # Servers and proxies may echo the Authorization header back, in any spelling.
         self.redactor = Redactor(token)
         # Built once; the token lives only here and in requests to base_url's origin.
@@ -152,37 +157,100 @@ class _Core:
         return self.redactor.data(raw)
 
     def session_for_request(self) -> aiohttp.ClientSession:
+        """The session for a request made now, in the running loop (the client's only loop)."""
         if self.state is _State.CLOSED:
             raise ClientClosedError("this ProxyOrdersClient is closed; create a new one")
+        if asyncio.get_running_loop() is not self.loop:  # one identity check per request
+            self._bind()
+        session = self.session
+        assert session is not None  # _bind() made or checked it
+        if session.closed:
+            raise self.closed_error()
+        self.state = _State.OPENED
+        return session
+
+    def _bind(self) -> None:
+        """Bind the client to the running loop on first use; any other loop is refused."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not None:
+            raise EventLoopMismatchError(_OTHER_LOOP)
         if self.session is None:
             # Created lazily, inside the running loop, exactly once (no await in between).
             connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
             self.session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
-        elif self.session.closed:
-            raise ClientClosedError("the aiohttp session given to ProxyOrdersClient is closed")
-        if self.slots is None:
-            pool = self.session.connector.limit if self.session.connector is not None else 0
-            self.slots = asyncio.Semaphore(min(self.max_connections, pool or self.max_connections))
-        self.state = _State.OPENED
-        return self.session
+        elif getattr(self.session, "_loop", loop) is not loop:
+            raise EventLoopMismatchError(
+                "the aiohttp session given to ProxyOrdersClient belongs to another event loop; "
+                "create the session and the client in the loop that uses them"
+            )
+        pool = self.session.connector.limit if self.session.connector is not None else 0
+        self.slots = SlotPool(min(self.max_connections, pool or self.max_connections), loop)
+        self.loop = loop
+
+    def check_loop(self) -> None:
+        """Refuse a running loop other than the client's (before touching shared state)."""
+        if self.loop is not None and asyncio.get_running_loop() is not self.loop:
+            raise EventLoopMismatchError(_OTHER_LOOP)
+
+    @property
+    def closing(self) -> bool:
+        """Whether calls must end now: ``close()`` ran or the borrowed session was closed."""
+        return self.state is _State.CLOSED or (self.session is not None and self.session.closed)
+
+    def shut(self) -> None:
+        """Wake every call waiting for a slot or sleeping before a retry: the client is closing."""
+        if self.slots is not None:
+            self.slots.shut()
+
+    def closed_error(self, during: str = "") -> ClientClosedError:
+        """The error of a call ended by closing; ``during`` names the request it was making."""
+        where = f" during {during}" if during else ""
+        if self.state is _State.CLOSED:
+            return ClientClosedError(f"this ProxyOrdersClient was closed{where}")
+        return ClientClosedError(
+            f"the aiohttp session given to ProxyOrdersClient was closed{where}"
+        )
 
     async def acquire_slot(self, timeout: float | None) -> bool:
-        """Wait for a free connection slot; False if ``timeout`` seconds pass first."""
-        slots = self.slots
-        assert slots is not None  # session_for_request() made it
-        if timeout is None or not slots.locked():
-            await slots.acquire()
-            return True
-        try:
-            await asyncio.wait_for(slots.acquire(), max(timeout, 0.0))
-        except asyncio.TimeoutError:
-            return False
-        return True
+        """Wait for a free connection slot; False if ``timeout`` seconds pass first.
+
+        Raises :class:`ClientClosedError` if the client closes first. A cancel is never lost:
+        a slot handed over in the same step is passed on and the cancel propagates.
+        """
+        assert self.slots is not None  # session_for_request() made it
+        woken = await self.slots.acquire(timeout)
+        if woken is Woken.READY and self.closing:
+            self.release_slot()
+            woken = Woken.SHUT
+        if woken is Woken.SHUT:
+            self.shut()  # the borrowed session may have been closed: wake the others too
+            raise self.closed_error()
+        return woken is Woken.READY
 
     def release_slot(self) -> None:
         """Give back the slot taken by :meth:`acquire_slot`."""
         assert self.slots is not None
         self.slots.release()
+
+    async def pause(self, delay: float) -> None:
+        """Sleep ``delay`` seconds before a retry; :class:`ClientClosedError` if closed first."""
+        assert self.slots is not None
+        shut = self.slots.shut_signal
+        # A task per retry wait (retries are rare), so that closing can end the wait at once.
+        sleeper = asyncio.ensure_future(asyncio.sleep(delay))
+        try:
+            await asyncio.wait((sleeper, shut), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+        if shut.done() or self.closing:
+            self.shut()
+            raise self.closed_error()
+
+
+_OTHER_LOOP = (
+    "this client is bound to another event loop; create one client per loop "
+    "(a client belongs to the loop of its first request)"
+)
 
 
 def _exception_outcome(
@@ -378,11 +446,19 @@ class ProxyOrdersClient:
         return view
 
     async def close(self) -> None:
-        """Close the session if this client created it; a borrowed session stays open."""
+        """Close the session if this client created it; a borrowed session stays open.
+
+        Every call still waiting (for a connection or before a retry) or in flight on the
+        client's own session ends at once with :class:`ClientClosedError`, never retried; a
+        purchase or renew already sent raises :class:`PurchaseOutcomeUnknownError` instead.
+        Call it from the loop the client was used in.
+        """
         core = self._core
         if self._is_view or core.state is _State.CLOSED:
             return
+        core.check_loop()
         core.state = _State.CLOSED
+        core.shut()
         if core.owns_session and core.session is not None:
             await core.session.close()
 
@@ -410,6 +486,28 @@ class ProxyOrdersClient:
                 ResourceWarning,
                 source=self,
             )
+
+    async def _quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
+        """``request``'s quote, shared with identical calls of the same settings in flight.
+
+        Sharing only between equal settings keeps each caller's timeout, retries and deadline;
+        a caller whose fetching peer was cancelled fetches within what is left of its deadline.
+        """
+        core, options = self._core, self._options
+        core.session_for_request()  # closed, or another loop: refuse before sharing anything
+        if options.deadline is None:
+            return await core.quotes.get(request, fetch, group=options)
+        loop = asyncio.get_running_loop()
+        deadline_at = loop.time() + options.deadline
+
+        async def late_fetch(request: QuoteRequest) -> PriceQuote:
+            remaining = deadline_at - loop.time()
+            if remaining <= 0:
+                url = str(CALCULATE.request(request=request).url_under(self._core.base_url))
+                raise self._deadline_error(CALCULATE, url, 0, waiting=False)
+            return await self.with_options(deadline=remaining).orders.quote(request)
+
+        return await core.quotes.get(request, fetch, group=options, late_fetch=late_fetch)
 
     # -----------------------------------------------------------------------------------------
     # Transport
@@ -473,9 +571,13 @@ class ProxyOrdersClient:
                     core.release_slot()
                     raise self._deadline_error(endpoint, shown, attempt - 1, waiting=False)
                 timeout = _attempt_timeout(seconds, options.connect_timeout)
-            outcome = await self._attempt(
-                session, endpoint.method, url, shown, body, timeout, seconds, attempt
-            )
+            try:
+                outcome = await self._attempt(
+                    session, endpoint.method, url, shown, body, timeout, seconds, attempt
+                )
+            except asyncio.CancelledError:
+                self._cancelled_in_flight(endpoint, shown)
+                raise
             failure, error = outcome.failure, outcome.error
             if failure is None or error is None:  # a success carries neither
                 return outcome.data, outcome.status, attempt
@@ -484,13 +586,17 @@ class ProxyOrdersClient:
             )
             if decision is Decision.UNKNOWN_OUTCOME:
                 status = getattr(error, "status", None)
-                raise self._unknown_outcome(endpoint, shown, attempt, json_body, status) from error
+                cause = self._closed_during(endpoint, shown, error) if core.closing else error
+                raise self._unknown_outcome(endpoint, shown, attempt, json_body, status) from cause
+            if core.closing and failure not in (Failure.FINAL, Failure.INVALID):
+                # No answer because the client (or its session) closed: never retried.
+                raise self._closed_during(endpoint, shown, error)
             if decision is Decision.RAISE:
                 raise error
             delay = self._retry_delay(error, outcome.retry_after, attempt, deadline_at)
             if delay is None:
                 raise error
-            await asyncio.sleep(delay)
+            await core.pause(delay)
 
     async def _attempt(
         self,
@@ -567,6 +673,37 @@ class ProxyOrdersClient:
             # Masked again once decoded: the reason phrase, JSON escapes, parser excerpts.
             core.redactor.error(outcome.error)
         return outcome
+
+    def _closed_during(
+        self, endpoint: Endpoint[Any], shown: str, error: APIError
+    ) -> ClientClosedError:
+        """The error of a request that failed because the client closed; wakes the other calls."""
+        core = self._core
+        core.shut()
+        closed = core.closed_error(f"{endpoint.method} {shown}")
+        closed.__cause__ = error
+        return closed
+
+    def _cancelled_in_flight(self, endpoint: Endpoint[Any], shown: str) -> None:
+        """Called when a cancel reaches an attempt in flight; the caller re-raises it.
+
+        aiohttp cancels its own connection waiters when its session closes: that is no cancel
+        of this task (``cancelling()`` is 0, Python 3.11+), so it becomes the close error. A
+        real cancel of a purchase or renew that may have been sent is logged as a WARNING.
+        """
+        task = asyncio.current_task()
+        cancelling = getattr(task, "cancelling", None)
+        if cancelling is not None and cancelling() == 0 and self._core.closing:
+            self._core.shut()
+            raise self._core.closed_error(f"{endpoint.method} {shown}") from None
+        if endpoint.safety is Safety.CHARGES:
+            logger.warning(
+                "%s %s was cancelled while in flight: the server may have carried it out, "
+                "so its outcome is unknown; check before trying again "
+                "(see PurchaseOutcomeUnknownError)",
+                endpoint.method,
+                shown,
+            )
 
     def _deadline_error(
         self, endpoint: Endpoint[Any], shown: str, attempts: int, *, waiting: bool
@@ -663,6 +800,9 @@ class _ClientTransport:
     @property
     def quotes(self) -> QuoteSharer:
         return self._client._core.quotes
+
+    async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
+        return await self._client._quote(request, fetch)
 
     async def send(self, request: Request[T]) -> T:
         return await self._client._send(request)

@@ -4,7 +4,8 @@
     ├── ConfigurationError (ValueError)          bad client settings: no token, unsafe base URL
     ├── InvalidArgumentError (ValueError)        a bad argument, caught before any request
     ├── InvalidArgumentTypeError (TypeError)     an argument of the wrong type, before any request
-    ├── ClientClosedError (RuntimeError)         the client was used after ``close()``
+    ├── ClientClosedError (RuntimeError)         the client (or its borrowed session) was closed
+    ├── EventLoopMismatchError (RuntimeError)    the client was used from a second event loop
     └── APIError                                 something went wrong with a request
         ├── APIConnectionError                   no usable HTTP response (refused, reset, ...)
         │   └── APITimeoutError                  the timeout or the call's deadline ran out
@@ -40,6 +41,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "EventLoopMismatchError",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidArgumentError",
@@ -89,7 +91,21 @@ class InvalidArgumentTypeError(ProxyOrdersError, TypeError):
 
 
 class ClientClosedError(ProxyOrdersError, RuntimeError):
-    """The client was used after ``close()``; create a new client instead."""
+    """The client was closed (or the aiohttp session it borrowed was) before the call ended.
+
+    Raised by a call made after ``close()``, and at once by every call still waiting or in
+    flight when ``close()`` runs; none of them is retried. A purchase or renew already sent
+    raises :class:`PurchaseOutcomeUnknownError` instead. Create a new client to go on.
+    """
+
+
+class EventLoopMismatchError(ProxyOrdersError, RuntimeError):
+    """The client was used from an event loop other than the one it is bound to.
+
+    A client binds to the loop of its first request (its session and connection pool live
+    there). A second ``asyncio.run()``, another thread's loop or pytest's per-test loops need
+    a client of their own: create one client per loop. Nothing was sent.
+    """
 
 
 class APIError(ProxyOrdersError):

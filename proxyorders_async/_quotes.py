@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 
 from ._models import PriceQuote, QuoteRequest
 
@@ -20,52 +20,68 @@ class _LeaderGone(Exception):
     """The caller fetching a shared quote was cancelled; a waiting caller fetches instead."""
 
 
+Fetch = Callable[[QuoteRequest], Awaitable[PriceQuote]]
+
+
 class QuoteSharer:
     """Coalesces identical in-flight quotes and caches results for ``ttl`` seconds if set.
 
     The first caller of a quote fetches it in its own task (no extra task per call: this is
-    the hot path of a fan-out); identical callers meanwhile wait on a future it settles.
+    the hot path of a fan-out); identical callers meanwhile wait on a future it settles. Only
+    callers of the same ``group`` (their timeout, retries and deadline) share a fetch, so a
+    caller never waits under another caller's settings; the cache serves every group.
     """
 
     def __init__(self, ttl: float | None) -> None:
         self.ttl = ttl
-        self._inflight: dict[QuoteRequest, asyncio.Future[PriceQuote]] = {}
+        self._inflight: dict[tuple[QuoteRequest, Hashable], asyncio.Future[PriceQuote]] = {}
         self._cache: OrderedDict[QuoteRequest, tuple[float, PriceQuote]] = OrderedDict()
 
     async def get(
-        self, request: QuoteRequest, fetch: Callable[[QuoteRequest], Awaitable[PriceQuote]]
+        self,
+        request: QuoteRequest,
+        fetch: Fetch,
+        *,
+        group: Hashable = None,
+        late_fetch: Fetch | None = None,
     ) -> PriceQuote:
-        """The quote for ``request``: cached, joined to an identical call in flight, or fetched."""
+        """The quote for ``request``: cached, joined to an identical call in flight, or fetched.
+
+        ``late_fetch`` (default ``fetch``) fetches for a caller that waited on a fetching
+        caller that was then cancelled: it knows how much of the caller's deadline is left.
+        """
         loop = asyncio.get_running_loop()
         if self.ttl is not None:
             hit = self._cache.get(request)
             if hit is not None and hit[0] > loop.time():
                 return hit[1]
-        while (shared := self._inflight.get(request)) is not None:
+        key = (request, group)
+        while (shared := self._inflight.get(key)) is not None:
             try:
                 # shield: a waiting caller giving up must not cancel the shared result.
                 return await asyncio.shield(shared)
             except _LeaderGone:
-                continue  # the fetching caller was cancelled: fetch (or join) anew
-        return await self._lead(request, fetch, loop)
+                fetch = late_fetch or fetch  # the fetching caller was cancelled: fetch anew
+        return await self._lead(key, fetch, loop)
 
     async def _lead(
         self,
-        request: QuoteRequest,
-        fetch: Callable[[QuoteRequest], Awaitable[PriceQuote]],
+        key: tuple[QuoteRequest, Hashable],
+        fetch: Fetch,
         loop: asyncio.AbstractEventLoop,
     ) -> PriceQuote:
+        request = key[0]
         shared = loop.create_future()
-        self._inflight[request] = shared
+        self._inflight[key] = shared
         try:
             result = await fetch(request)
         except BaseException as exc:
-            del self._inflight[request]
+            del self._inflight[key]
             cancelled = isinstance(exc, asyncio.CancelledError)
             shared.set_exception(_LeaderGone() if cancelled else exc)
             shared.exception()  # retrieved: nobody may be waiting, and that is fine
             raise
-        del self._inflight[request]
+        del self._inflight[key]
         shared.set_result(result)
         if self.ttl is not None:
             self._cache[request] = (loop.time() + self.ttl, result)

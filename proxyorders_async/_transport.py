@@ -11,7 +11,8 @@ from typing import Protocol, TypeVar
 from yarl import URL
 
 from ._endpoints import Request
-from ._quotes import QuoteSharer
+from ._models import PriceQuote, QuoteRequest
+from ._quotes import Fetch, QuoteSharer
 
 __all__ = ["Transport"]
 
@@ -29,6 +30,10 @@ class Transport(Protocol):
     @property
     def quotes(self) -> QuoteSharer:
         """The client's shared quote coalescer and cache."""
+        ...
+
+    async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
+        """``request``'s quote, shared with identical calls of the same settings in flight."""
         ...
 
     async def send(self, request: Request[T]) -> T:

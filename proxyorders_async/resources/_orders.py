@@ -110,7 +110,7 @@ class OrdersResource(Resource):
             raise InvalidArgumentTypeError(
                 "request", f"expected QuoteRequest, got {type(request).__name__}"
             )
-        return await self._transport.quotes.get(request, self._fetch_quote)
+        return await self._transport.quote(request, self._fetch_quote)
 
     async def _fetch_quote(self, request: QuoteRequest) -> PriceQuote:
         return await self._transport.send(CALCULATE.request(request=request))

@@ -239,6 +239,58 @@ def _s14(f: Figures) -> str:
     return "<br>".join(parts)
 
 
+def _s15(f: Figures) -> str:
+    return "<br>".join(
+        [
+            f"{_get(f, 'calls')} calls in flight or queued, then `close()`: "
+            f"{_get(f, 'closed_errors')} `ClientClosedError`, {_get(f, 'runtime_errors')} "
+            f"`RuntimeError`s ({_get(f, 'in_flight_at_close')} were in flight), "
+            f"{_get(f, 'requests_after_close')} requests after close; `close()` took "
+            f"{_get(f, 'close_ms')} ms, every call had ended {_get(f, 'all_settled_ms')} ms "
+            "after it started",
+            "borrowed session closed by its owner: "
+            f"{_get(f, 'borrowed_runtime_errors')} / {_get(f, 'borrowed_shared_runtime_errors')} "
+            "`RuntimeError`s (SDK-only pool / pool shared with the owner's traffic)",
+            f"`calculate_many` of {_get(f, 'quotes')} quotes: {_get(f, 'quote_closed_errors')} "
+            "per-item `ClientClosedError`s; a purchase in flight: "
+            f"`{f.get('sent_purchase', 'n/a')}`, one queued: `{f.get('queued_purchase', 'n/a')}`; "
+            "slot waits and a 30 s retry wait woken within 5 loop steps",
+        ]
+    )
+
+
+def _s16(f: Figures) -> str:
+    return (
+        f"{_get(f, 'second_run_calls')} kinds of call from a second loop (same thread) and "
+        f"{_get(f, 'thread_calls')} from another thread's loop: all `EventLoopMismatchError`, "
+        f"nothing sent, the client unharmed in its own loop; first loop gone: "
+        f"`{f.get('gone_loop_error', 'n/a')}`; session from another loop: "
+        f"`{f.get('foreign_session_error', 'n/a')}`; the check costs {_get(f, 'check_ns')} ns "
+        f"per request ({_get(f, 'session_for_request_ns')} ns for the whole session lookup)"
+    )
+
+
+def _s17(f: Figures) -> str:
+    return (
+        f"{_get(f, 'trials')} trials each: cancels swallowed {_get(f, 'deadline_swallowed')} "
+        f"(with a deadline) / {_get(f, 'plain_swallowed')} (without); purchases sent after a "
+        f"cancel: {_get(f, 'sent_after_cancel')}; a purchase cancelled in flight: "
+        f"{_get(f, 'in_flight_cancel_warnings')} WARNING naming method and URL, no token; "
+        "cancelled during a retry wait: nothing more sent"
+    )
+
+
+def _s18(f: Figures) -> str:
+    return (
+        f"`deadline={_get(f, 'strict_deadline_s')}` caller joining a default-settings quote: "
+        f"`APITimeoutError` after {_get(f, 'strict_joiner_s')} s while the other call was "
+        f"still waiting; lenient caller after a strict one: {f.get('lenient_joiner', 'n/a')}; "
+        f"{_get(f, 'same_settings_callers')} callers with the same settings: "
+        f"{_get(f, 'same_settings_requests')} request; taking over from a cancelled caller "
+        f"(`deadline={_get(f, 'handoff_deadline_s')}`): ended after {_get(f, 'handoff_s')} s"
+    )
+
+
 def _s19(f: Figures) -> str:
     walks = "; ".join(
         f"{mode} `next`, concurrency={c}: {_get(f, f'{mode}_c{c}_orders')} orders in "
@@ -489,6 +541,52 @@ ROWS: list[Row] = [
         _s14,
     ),
     (
+        "S15",
+        "Close with calls in flight",
+        "1,000 calls through one client (100 in flight, 900 queued) against a server that "
+        "holds every request, then `close()`; a borrowed session closed by its owner mid-call "
+        "(also with the owner's own request in the pool); `calculate_many` of 2,000 quotes; a "
+        "purchase in flight and one queued; a read sleeping on `Retry-After: 30`",
+        "every call ends at once with `ClientClosedError` (never aiohttp's `RuntimeError: "
+        "Session is closed`), none is retried; per-item errors in `calculate_many`; the sent "
+        "purchase is `PurchaseOutcomeUnknownError`, the queued one `ClientClosedError`",
+        "test_s15_close_in_flight.py",
+        _s15,
+    ),
+    (
+        "S16",
+        "One client, one loop",
+        "a client used from a second event loop (loop 1 alive or gone), from another thread's "
+        "loop, and with an aiohttp session made in another loop",
+        '`EventLoopMismatchError` ("this client is bound to another event loop; create one '
+        'client per loop") before anything is sent; decision: a client belongs to the loop of '
+        "its first request",
+        "test_s16_event_loop.py",
+        _s16,
+    ),
+    (
+        "S17",
+        "Cancels",
+        "a purchase waiting for the only connection slot is cancelled in the loop step the slot "
+        "is released (with and without a deadline, 20 trials each); a purchase cancelled in "
+        "flight; a purchase cancelled while waiting to retry a 429",
+        "the cancel propagates and nothing is sent after it; decision: a purchase cancelled in "
+        "flight has an unknown outcome, logged as one WARNING with method and URL",
+        "test_s17_cancel.py",
+        _s17,
+    ),
+    (
+        "S18",
+        "Coalesced quotes and deadlines",
+        "identical quotes from callers with different settings (`with_options(deadline=0.5)` "
+        "vs defaults, and the reverse) against a server that holds every quote; 50 callers "
+        "with the same settings; a caller taking over from a cancelled one",
+        "each caller gets its answer or its own `APITimeoutError` within its own deadline; "
+        "decision: only callers with the same settings share a request in flight",
+        "test_s18_coalesced_deadline.py",
+        _s18,
+    ),
+    (
         "S19",
         "Path prefixes",
         "a gateway serving the API under `/gw` (404 anywhere else) in front of an emulator that "
@@ -584,6 +682,10 @@ FOOTER = """
 | `_exceptions.py` | a server's `\\n` in a message or reason phrase started a forged line in logs | control characters in every `APIError` message are escaped |
 | `_protocol.py`, `_models.py` | a 3xx or 101 after a purchase was a plain `APIStatusError`; a 200 with `order_id: 0` was a success | both raise `PurchaseOutcomeUnknownError` |
 | `emulator/_rules.py`, `_app.py` | `[` x 100,000 in a body or `addons_json` gave a 500 with a `RecursionError` traceback and was left out of the journal | one request-JSON decoder answers 400; the journal records every request |
+| `_client.py`, `_slots.py` | `close()` with 1,000 calls in flight gave 980+ of them aiohttp's `RuntimeError: Session is closed` (after retrying), and `calculate_many` of 2,000 quotes collapsed into one `RuntimeError` (S15) | closing wakes every waiting and sleeping call and ends in-flight ones with `ClientClosedError`, never retried; a sent purchase stays `PurchaseOutcomeUnknownError` |
+| `_client.py` | a client used from a second event loop failed with "Event loop is closed", "Timeout context manager should be used inside a task" or hung (S16) | the client binds to the loop of its first request and refuses others with `EventLoopMismatchError` before sending |
+| `_client.py`, `_slots.py` | on Python 3.10/3.11 a purchase cancelled in the loop step its connection slot was released was sent anyway (`asyncio.wait_for` swallowed the cancel; 20 of 20 trials) (S17) | connection slots are handed over through plain futures: a cancelled waiter passes its slot on and the cancel propagates |
+| `_quotes.py` | a `deadline=0.5` caller joining an identical quote in flight under default settings waited 2.95 s for it (S18) | only callers with the same settings share a quote in flight; a caller taking over from a cancelled one keeps its own deadline |
 
 ## Known gaps
 
