@@ -450,7 +450,8 @@ class ProxyOrdersClient:
 
         Every call still waiting (for a connection or before a retry) or in flight on the
         client's own session ends at once with :class:`ClientClosedError`, never retried; a
-        purchase or renew already sent raises :class:`PurchaseOutcomeUnknownError` instead.
+        write unsafe to repeat already sent raises :class:`OutcomeUnknownError` instead
+        (:class:`PurchaseOutcomeUnknownError` for a purchase or renew).
         Call it from the loop the client was used in.
         """
         core = self._core
@@ -689,20 +690,21 @@ class ProxyOrdersClient:
 
         aiohttp cancels its own connection waiters when its session closes: that is no cancel
         of this task (``cancelling()`` is 0, Python 3.11+), so it becomes the close error. A
-        real cancel of a purchase or renew that may have been sent is logged as a WARNING.
+        real cancel of a write unsafe to repeat (a purchase, a sub-user or traffic change) that
+        may have been sent is logged as a WARNING.
         """
         task = asyncio.current_task()
         cancelling = getattr(task, "cancelling", None)
         if cancelling is not None and cancelling() == 0 and self._core.closing:
             self._core.shut()
             raise self._core.closed_error(f"{endpoint.method} {shown}") from None
-        if endpoint.safety is Safety.CHARGES:
+        if endpoint.safety is not Safety.IDEMPOTENT:
             logger.warning(
                 "%s %s was cancelled while in flight: the server may have carried it out, "
-                "so its outcome is unknown; check before trying again "
-                "(see PurchaseOutcomeUnknownError)",
+                "so its outcome is unknown; check before trying again: %s",
                 endpoint.method,
                 shown,
+                endpoint.advice,
             )
 
     def _deadline_error(
