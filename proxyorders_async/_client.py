@@ -806,5 +806,8 @@ class _ClientTransport:
     async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
         return await self._client._quote(request, fetch)
 
+    def scrub(self, error: APIError) -> APIError:
+        return self._client._core.redactor.error(error)
+
     async def send(self, request: Request[T]) -> T:
         return await self._client._send(request)

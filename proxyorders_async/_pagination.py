@@ -61,7 +61,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 from yarl import URL
 
-from ._exceptions import InvalidArgumentError, PaginationError
+from ._exceptions import APIError, InvalidArgumentError, PaginationError
 from ._models import Order, OrderPage
 from ._protocol import endpoint_url, resolve_next
 
@@ -513,8 +513,11 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         listing: Listing[P, T],
         max_pages: int | None = None,
         concurrency: int = 1,
+        scrub: Callable[[APIError], object] | None = None,
     ) -> None:
         self._listing = listing
+        # Masks secrets a server echoed into a refusal's text (a ``next`` URI is its words).
+        self._scrub = scrub
         self._planner: WalkPlanner[Hashable] = WalkPlanner(
             first,
             FollowNext(base, first),
@@ -531,7 +534,12 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         return self
 
     async def __anext__(self) -> P:
-        page = await self._gen.__anext__()
+        try:
+            page = await self._gen.__anext__()
+        except PaginationError as exc:
+            if self._scrub is not None:
+                self._scrub(exc)
+            raise
         self._pages += 1
         self._page_url, self._next_uri = page.url, page.next
         return page
@@ -645,6 +653,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
         *,
         max_pages: int | None = None,
         concurrency: int = 1,
+        scrub: Callable[[APIError], object] | None = None,
     ) -> None:
         super().__init__(
             fetch,
@@ -653,6 +662,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
             listing=ORDER_LISTING,
             max_pages=max_pages,
             concurrency=concurrency,
+            scrub=scrub,
         )
 
 

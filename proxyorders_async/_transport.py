@@ -11,6 +11,7 @@ from typing import Protocol, TypeVar
 from yarl import URL
 
 from ._endpoints import Request
+from ._exceptions import APIError
 from ._models import PriceQuote, QuoteRequest
 from ._quotes import Fetch, QuoteSharer
 
@@ -34,6 +35,10 @@ class Transport(Protocol):
 
     async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
         """``request``'s quote, shared with identical calls of the same settings in flight."""
+        ...
+
+    def scrub(self, error: APIError) -> APIError:
+        """Mask the API key in ``error`` (built from a server's answer) in place; returns it."""
         ...
 
     async def send(self, request: Request[T]) -> T:

@@ -238,6 +238,7 @@ class OrdersResource(Resource):
             first,
             max_pages=_check_max_pages(max_pages),
             concurrency=concurrency,
+            scrub=self._transport.scrub,
         )
 
     def iter(
