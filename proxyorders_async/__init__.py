@@ -55,10 +55,21 @@ from ._models import (
     StockLevel,
     UnmeteredResidentialPurchase,
 )
+from ._models_addons import (
+    AddonLine,
+    AddonPending,
+    AddonPurchase,
+    AddonQuote,
+    AddonSchedule,
+    SignatureUpdate,
+)
+from ._models_geo import City, Country, GeoList, Isp, Region, RegionRef
+from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 from ._pagination import OrderIterator, PageIterator
 from ._resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 from ._retry import RetryPolicy
 from ._validation import OrderStatus
+from ._validation_more import ProxyType, Signature
 from ._version import __version__
 
 __all__ = [
@@ -73,18 +84,27 @@ __all__ = [
     "ActiveProxy",
     "ActiveProxyList",
     "Addon",
+    "AddonLine",
+    "AddonPending",
+    "AddonPurchase",
+    "AddonQuote",
+    "AddonSchedule",
     "AuthenticationError",
     "BadRequestError",
     "BillingCycleChange",
     "CatalogResource",
+    "City",
     "ClientClosedError",
     "ConfigurationError",
+    "Country",
     "DatacenterIspPurchase",
     "GenericPurchase",
+    "GeoList",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
+    "Isp",
     "NotFoundError",
     "OperationResult",
     "Order",
@@ -103,14 +123,22 @@ __all__ = [
     "ProxiesResource",
     "ProxyOrdersClient",
     "ProxyOrdersError",
+    "ProxyType",
     "PurchaseOutcomeUnknownError",
     "PurchaseRequest",
     "PurchaseResult",
     "QuoteRequest",
     "RateLimitError",
+    "Region",
+    "RegionRef",
+    "ResidentialProfile",
     "RetryPolicy",
+    "Signature",
+    "SignatureUpdate",
     "StandardResidentialPurchase",
     "StockLevel",
+    "SubUser",
+    "SubUserPage",
     "UnmeteredResidentialPurchase",
     "__version__",
 ]

@@ -33,13 +33,20 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
+def show_int(value: int) -> str:
+    """``value`` for an error message; huge ints are described, as printing them would fail."""
+    # str() of an int over 4,300 digits raises ValueError (CVE-2020-10735 limit).
+    bits = value.bit_length()
+    return str(value) if bits <= 256 else f"{'-' if value < 0 else ''}a {bits}-bit integer"
+
+
 def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
     """Return ``value`` if it is an int (not a bool) within ``minimum..maximum``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentTypeError(name, f"expected an int, got {_type_name(value)}")
     if value < minimum or (maximum is not None and value > maximum):
         bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise InvalidArgumentError(name, f"must be {bounds}, got {value}")
+        raise InvalidArgumentError(name, f"must be {bounds}, got {show_int(value)}")
     return value
 
 

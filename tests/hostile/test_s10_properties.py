@@ -31,6 +31,8 @@ from proxyorders_async import (
     Account,
     ActiveProxy,
     ActiveProxyList,
+    AddonLine,
+    AddonPending,
     BillingCycleChange,
     NotFoundError,
     OperationResult,
@@ -70,6 +72,15 @@ text = st.text(max_size=30)
 ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 opt_text, opt_int, opt_bool = st.none() | text, st.none() | ints, st.none() | st.booleans()
 
+addon_lines = st.builds(
+    AddonLine,
+    addon_key=opt_text,
+    catalog_id=opt_int,
+    qty=opt_int,
+    price_per_unit=opt_int,
+    pending=st.none() | st.builds(AddonPending, action=opt_text, next_qty=opt_int),
+)
+
 MODELS: dict[type[Any], st.SearchStrategy[Any]] = {
     Order: st.builds(
         Order,
@@ -84,17 +95,17 @@ MODELS: dict[type[Any], st.SearchStrategy[Any]] = {
     ),
     OrderDetail: st.builds(
         OrderDetail,
-        order_id=ints,
-        product_name=text,
+        order_id=opt_int,
+        product_name=opt_text,
         cycle_name=opt_text,
         status=opt_text,
         quantity=opt_int,
         price_paid=opt_int,
         addons_price_paid=opt_int,
-        addons=st.none()
-        | st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=3), max_size=3).map(
-            tuple
-        ),
+        addons=st.none() | st.lists(addon_lines, max_size=3).map(tuple),
+        p0f_slots_available=opt_int,
+        p0f_slots_used=opt_int,
+        p0f_slots_next=opt_int,
         created_at=st.none() | aware,
         expires_at=st.none() | aware,
         promo_code=opt_text,
