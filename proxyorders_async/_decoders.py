@@ -65,15 +65,15 @@ def decode_sub_user_page(data: Any) -> SubUserPage:
     return _structure(data, SubUserPage)
 
 
-def _only_item(data: Any) -> Any:
-    """The single element of the ``data`` array of a sub-user get or create answer."""
+def _at_most_one(data: Any) -> list[Any]:
+    """The ``data`` array of a sub-user get or create answer: empty or of one item."""
     items = data["data"]
     if not isinstance(items, list):
         raise TypeError(f"expected an array at data, got {type(items).__name__}")
     if len(items) > 1:
         # Which one is the sub-user meant? Guessing could show another user's password.
         raise ValueError(f"expected one sub-user at data, got {len(items)}")
-    return items[0] if items else None
+    return items
 
 
 def decode_sub_user(
@@ -85,8 +85,8 @@ def decode_sub_user(
     no such sub-user: :class:`NotFoundError` (with the answer's ``status``, ``method`` and
     ``url``). More than one item is a malformed body.
     """
-    item = _only_item(data)
-    if item is None:
+    items = _at_most_one(data)
+    if not items:
         raise NotFoundError(
             f"sub-user {user_id!r} not found (the server answered an empty list)",
             status=status,
@@ -94,9 +94,9 @@ def decode_sub_user(
             method=method,
             url=url,
         )
-    if not isinstance(item, dict):
-        raise TypeError(f"expected an object at data[0], got {type(item).__name__}")
-    return _structure({**item, "user_id": user_id}, SubUser)
+    if not isinstance(items[0], dict):
+        raise TypeError(f"expected an object at data[0], got {type(items[0]).__name__}")
+    return _structure({**items[0], "user_id": user_id}, SubUser)
 
 
 def decode_created_sub_user(data: Any) -> SubUser:
@@ -105,10 +105,10 @@ def decode_created_sub_user(data: Any) -> SubUser:
     An answer without it is a malformed body: the sub-user may exist, so list the sub-users
     before creating it again.
     """
-    item = _only_item(data)
-    if item is None:
+    items = _at_most_one(data)
+    if not items:
         raise ValueError("the answer lists no created sub-user at data")
-    return _structure(item, SubUser)
+    return _structure(items[0], SubUser)
 
 
 def decode_countries(data: Any) -> GeoList[Country]:
