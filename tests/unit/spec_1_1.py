@@ -1,12 +1,15 @@
 """The API 1.1.0 operations added by issue 11, as test data: schemas, decoders, error wrapping.
 
 The response schemas come from the verbatim 1.1.0 OpenAPI file (``data/``), converted from
-OpenAPI 3.0 (``nullable``) to JSON Schema so ``hypothesis-jsonschema`` can generate bodies.
+OpenAPI 3.0 (``nullable``) to JSON Schema. :func:`schema_bodies` generates bodies valid under
+them. (``hypothesis-jsonschema`` 0.23.1, the latest release, fails on the Hypothesis this
+project uses: its object strategy calls a ``many.more()`` that Hypothesis has since removed.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,9 +17,10 @@ from typing import Any
 import attrs
 import cattrs
 import yaml
+from hypothesis import strategies as st
 
 from proxyorders_async import SubUser
-from proxyorders_async._converters import describe_error
+from proxyorders_async._converters import describe_error, parse_datetime
 from proxyorders_async._decoders import (
     decode_addon_purchase,
     decode_addon_quote,
@@ -136,7 +140,9 @@ WITH_BODY = tuple(op for op in OPERATIONS if op.decode is not None)
 def spec() -> dict[str, Any]:
     """The 1.1.0 OpenAPI document."""
     with SPEC_FILE.open(encoding="utf-8") as file:
-        document: dict[str, Any] = yaml.safe_load(file)
+        # The C loader when PyYAML has it: the pure-Python one takes a second for this file.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document: dict[str, Any] = yaml.load(file, Loader=loader)
     return document
 
 
@@ -162,8 +168,24 @@ def _to_json_schema(node: Any, components: dict[str, Any]) -> Any:
     return out
 
 
+# Strings the SDK reads as ISO 8601 datetimes (API.md: "ISO8601"); the 1.1.0 schema of the
+# order detail gives them no format, so it is added here: any other text is a typed error.
+_DATETIMES = {("/user/api/orders/{id}", "created_at"), ("/user/api/orders/{id}", "expires_at")}
+
+
+def _with_datetimes(path: str, schema: dict[str, Any]) -> dict[str, Any]:
+    order = schema.get("properties", {}).get("order", {}).get("properties", {})
+    for where, field in _DATETIMES:
+        if where == path and field in order:
+            order[field] = {**order[field], "format": "date-time"}
+    return schema
+
+
 def response_schema(op: Operation) -> dict[str, Any] | None:
-    """The JSON Schema of ``op``'s 200 body, or None when the spec declares no body."""
+    """The JSON Schema of ``op``'s 200 body, or None when the spec declares no body.
+
+    The order detail's ``created_at`` / ``expires_at`` get ``format: date-time`` (see above).
+    """
     document = spec()
     response = document["paths"][op.path][op.method]["responses"]["200"]
     content = response.get("content")
@@ -171,7 +193,7 @@ def response_schema(op: Operation) -> dict[str, Any] | None:
         return None
     schema = content["application/json"]["schema"]
     converted: dict[str, Any] = _to_json_schema(schema, document["components"]["schemas"])
-    return converted
+    return _with_datetimes(op.path, converted)
 
 
 # The client's wrapping of decode failures (ProxyOrdersClient._send): these exception types
@@ -208,4 +230,83 @@ def agrees(model: Any, wire: Any) -> bool:
             and len(model) == len(wire)
             and all(agrees(m, w) for m, w in zip(model, wire, strict=True))
         )
+    if isinstance(model, datetime):
+        return isinstance(wire, str) and parse_datetime(wire) == model
     return type(model) is type(wire) and model == wire
+
+
+# -- generating schema-valid bodies ---------------------------------------------------------
+
+# The JSON Schema keywords the 1.1.0 response schemas use; any other one fails loudly rather
+# than being silently ignored by the generator.
+_KEYWORDS = {
+    "type",
+    "properties",
+    "required",
+    "items",
+    "enum",
+    "minimum",
+    "maximum",
+    "maxLength",
+    "format",
+}
+
+json_values: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+iso_datetimes: st.SearchStrategy[str] = st.builds(
+    lambda moment, zone: moment.isoformat() + zone,
+    st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1)),
+    st.sampled_from(["", "Z", "+00:00", "+02:00", "-05:30"]),
+)
+
+
+def schema_bodies(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """JSON values valid under ``schema``: optional keys present or not, unknown keys added."""
+    unsupported = set(schema) - _KEYWORDS
+    if unsupported:
+        raise NotImplementedError(f"schema keywords not supported: {sorted(unsupported)}")
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    return st.one_of([_of_kind(kind, schema) for kind in kinds])
+
+
+def _of_kind(kind: str, schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        # Unbounded: 64-bit edges and beyond, as a JSON parser may hand them over.
+        return st.integers(min_value=schema.get("minimum"), max_value=schema.get("maximum"))
+    if kind == "string" and schema.get("format") == "date-time":
+        return iso_datetimes
+    if kind == "string":
+        return st.text(max_size=schema.get("maxLength", 24))
+    if kind == "array":
+        return st.lists(schema_bodies(schema["items"]), max_size=4)
+    if kind == "object":
+        return _objects(schema)
+    raise NotImplementedError(f"schema type not supported: {kind}")
+
+
+def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", ()))
+    known = st.fixed_dictionaries(
+        {name: schema_bodies(sub) for name, sub in properties.items() if name in required},
+        optional={
+            name: schema_bodies(sub) for name, sub in properties.items() if name not in required
+        },
+    )
+    extra = st.dictionaries(
+        st.text(max_size=8).filter(lambda key: key not in properties), json_values, max_size=2
+    )
+    return st.builds(lambda extra, known: {**extra, **known}, extra, known)
