@@ -19,7 +19,7 @@ import cattrs
 import yaml
 from hypothesis import strategies as st
 
-from proxyorders_async import SubUser
+from proxyorders_async import CONVERTER, ActiveProxyList, SubUser
 from proxyorders_async._converters import describe_error, parse_datetime
 from proxyorders_async._decoders import (
     decode_addon_purchase,
@@ -58,9 +58,15 @@ class Operation:
     decode: Callable[[Any], Any] | None  # None: the response has no JSON body (health probes)
 
 
-# Every operation issue 11 adds, plus orders.get whose detail 1.1.0 extends.
+def _active_proxies(data: Any) -> ActiveProxyList:
+    return CONVERTER.structure(data, ActiveProxyList)
+
+
+# Every operation issue 11 adds, plus the two whose answers 1.1.0 extends (order detail: add-on
+# fields; active proxies: each IP's signature).
 OPERATIONS = (
     Operation("orders.get", "get", "/user/api/orders/{id}", decode_order_detail),
+    Operation("proxies.active", "get", "/user/api/proxies/active", _active_proxies),
     Operation(
         "orders.add_bandwidth", "post", "/user/api/orders/{id}/add-bandwidth", decode_operation
     ),

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proxyorders_async import (
+    ActiveProxyList,
     AddonPurchase,
     AddonQuote,
     AddonSchedule,
@@ -54,6 +55,7 @@ NAMES = [op.name for op in WITH_BODY]
 
 RESULT_TYPE: dict[str, type[Any]] = {
     "orders.get": OrderDetail,
+    "proxies.active": ActiveProxyList,
     "orders.set_signatures": SignatureUpdate,
     "addons.calculate": AddonQuote,
     "addons.purchase": AddonPurchase,

@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import cattrs
 import jsonschema
 import pytest
 
+import proxyorders_async
 from proxyorders_async import (
     CONVERTER,
+    ActiveProxy,
+    ActiveProxyList,
     AddonLine,
     AddonPending,
     AddonPurchase,
@@ -40,7 +44,14 @@ from proxyorders_async import (
 )
 from proxyorders_async._decoders import decode_created_sub_user, decode_sub_user
 
-from .spec_1_1 import ASKED_USER_ID, BY_NAME, WITH_BODY, decode_like_client, response_schema
+from .spec_1_1 import (
+    ASKED_USER_ID,
+    BY_NAME,
+    DECODE_ERRORS,
+    WITH_BODY,
+    decode_like_client,
+    response_schema,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "1.1.0"
 UTC = timezone.utc
@@ -80,6 +91,22 @@ EXPECTED: dict[str, Any] = {
         promo_code=None,
         auto_renewal=True,
         tag="shop-7",
+    ),
+    "proxies.active": ActiveProxyList(
+        order_tag="shop-7",
+        data=tuple(
+            ActiveProxy(
+                ip=f"203.0.113.{n}",
+                username="u1042",
+                password=f"golden-proxy-secret-{n - 6}",
+                http_port=8080,
+                socks_port=1080,
+                until="2030-01-31T10:00:00Z",
+                status="active",
+                signature=signature,
+            )
+            for n, signature in ((7, "win11"), (8, None))
+        ),
     ),
     "orders.add_bandwidth": _ok("Order paid successfully"),
     "orders.set_signatures": SignatureUpdate(updated=3, message="Signatures updated"),
@@ -205,6 +232,8 @@ def test_order_detail_of_1_0_still_parses() -> None:
 # -- passwords ----------------------------------------------------------------------------
 
 SECRETS = (
+    "golden-proxy-secret-1",
+    "golden-proxy-secret-2",
     "golden-owner-secret",
     "golden-sub-secret-1",
     "golden-sub-secret-2",
@@ -213,7 +242,14 @@ SECRETS = (
 
 
 @pytest.mark.parametrize(
-    "name", ["residential.profile", "sub_users.list", "sub_users.get", "sub_users.create"]
+    "name",
+    [
+        "residential.profile",
+        "sub_users.list",
+        "sub_users.get",
+        "sub_users.create",
+        "proxies.active",
+    ],
 )
 def test_repr_and_str_show_no_password(name: str) -> None:
     model = EXPECTED[name]
@@ -341,3 +377,14 @@ def test_models_are_frozen_slotted_and_round_trip(name: str) -> None:
 def _geo(name: str) -> Any:
     kind = {"geo.countries": Country, "geo.regions": Region, "geo.cities": City, "geo.isps": Isp}
     return GeoList[kind[name]]  # type: ignore[valid-type]
+
+
+def test_decode_like_client_mirrors_the_client_wrapping() -> None:
+    """The tests' wrapping must be the client's: the same exception types become the error."""
+    package = Path(proxyorders_async.__file__).parent
+    sources = "".join(path.read_text(encoding="utf-8") for path in package.glob("*.py"))
+    names = ", ".join(
+        f"cattrs.{kind.__name__}" if kind is cattrs.BaseValidationError else kind.__name__
+        for kind in DECODE_ERRORS
+    )
+    assert f"except ({names}) as exc:" in sources
