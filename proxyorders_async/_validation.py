@@ -12,6 +12,9 @@ from typing import Any
 from ._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
 MAX_PAGE_SIZE = 100
+MAX_WIRE_INT = 2**63 - 1
+"""The largest integer sent: what a 64-bit server field holds (and far below the 4,300 digits
+past which Python refuses to print an int, which would break the request)."""
 
 
 class OrderStatus(str, enum.Enum):
@@ -41,11 +44,16 @@ def show_int(value: int) -> str:
 
 
 def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
-    """Return ``value`` if it is an int (not a bool) within ``minimum..maximum``."""
+    """Return ``value`` if it is an int (not a bool) within ``minimum..maximum``.
+
+    Without ``maximum`` the bound is :data:`MAX_WIRE_INT`: no larger integer can be sent.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentTypeError(name, f"expected an int, got {_type_name(value)}")
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+    upper = MAX_WIRE_INT if maximum is None else maximum
+    if value < minimum or value > upper:
+        below = value < minimum and maximum is None
+        bounds = f">= {minimum}" if below else f"between {minimum} and {upper}"
         raise InvalidArgumentError(name, f"must be {bounds}, got {show_int(value)}")
     return value
 

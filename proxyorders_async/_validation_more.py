@@ -17,9 +17,6 @@ from typing import Any, TypeVar
 from ._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 from ._validation import check_int, check_optional_str
 
-MAX_WIRE_INT = 2**63 - 1
-"""The largest integer sent: what a 64-bit server field holds."""
-
 SUB_USER_PAGE_SIZE = 20
 """The server's default page size of ``GET /user/api/proxies/sub-users``."""
 
@@ -148,7 +145,7 @@ def check_code(name: str, value: object) -> str:
 
 def check_positive(name: str, value: object) -> int:
     """A count the server must receive as a positive 64-bit integer (GB, add-on units)."""
-    return check_int(name, value, minimum=1, maximum=MAX_WIRE_INT)
+    return check_int(name, value, minimum=1)
 
 
 def check_gb(value: object, name: str = "gb") -> int:
@@ -168,7 +165,7 @@ def check_next_qty(value: object, *, current_qty: int | None = None, name: str =
 
 def check_offset(value: object, name: str = "offset") -> int:
     """A list offset: an int from 0."""
-    return check_int(name, value, minimum=0, maximum=MAX_WIRE_INT)
+    return check_int(name, value, minimum=0)
 
 
 def check_ip(name: str, value: object) -> str:

@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 
 from proxyorders_async import (
+    DatacenterIspPurchase,
     InvalidArgumentError,
     InvalidArgumentTypeError,
+    ProxyOrdersClient,
     ProxyType,
     Signature,
 )
-from proxyorders_async._validation import check_int
+from proxyorders_async._validation import MAX_WIRE_INT, check_int
 from proxyorders_async._validation_more import (
-    MAX_WIRE_INT,
     add_bandwidth_body,
     addon_cancel_body,
     addon_purchase_body,
@@ -431,3 +432,23 @@ def test_geo_encoders() -> None:
 )
 def test_geo_encoders_refuse(call: Callable[[], Any], kind: type[Exception], argument: str) -> None:
     _refused(call, kind, argument)
+
+
+def test_huge_ints_are_refused_by_the_existing_checks_too() -> None:
+    message = _refused(
+        lambda: DatacenterIspPurchase(
+            product="Datacenter Proxy", location="DE", cycle="monthly", quantity=HUGE
+        ),
+        VALUE,
+        "quantity",
+    )
+    assert "bit integer" in message
+    _refused(lambda: check_int("offset", MAX_WIRE_INT + 1, minimum=0), VALUE, "offset")
+    assert check_int("offset", MAX_WIRE_INT, minimum=0) == MAX_WIRE_INT
+
+
+async def test_huge_order_id_is_refused_before_sending() -> None:
+    async with ProxyOrdersClient(token="t" * 32, base_url="http://127.0.0.1:9") as client:
+        with pytest.raises(InvalidArgumentError) as info:
+            await client.orders.get(HUGE)
+    assert info.value.argument == "order_id"
