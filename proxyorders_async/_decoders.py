@@ -19,6 +19,32 @@ from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 
 T = TypeVar("T")
 
+# The keys under which the API sends proxy passwords (active proxies, profile, sub-users).
+PASSWORD_KEYS = frozenset({"password", "proxy_password"})
+
+
+def hide_passwords(data: Any) -> Any:
+    """A copy of a decoded body with every password value replaced by ``"***"``.
+
+    For bodies kept on errors (``APIResponseValidationError.body``): a malformed profile or
+    sub-user answer must not carry its password into a report or log.
+    """
+    try:
+        return _hide(data)
+    except RecursionError:  # a nesting bomb: show nothing rather than risk a password
+        return "<body hidden: nested too deeply to check for passwords>"
+
+
+def _hide(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            key: "***" if key in PASSWORD_KEYS and value is not None else _hide(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [_hide(item) for item in data]
+    return data
+
 
 def _structure(data: Any, cls: type[T]) -> T:
     return CONVERTER.structure(data, cls)
@@ -90,7 +116,7 @@ def decode_sub_user(
         raise NotFoundError(
             f"sub-user {user_id!r} not found (the server answered an empty list)",
             status=status,
-            body=data,
+            body=hide_passwords(data),
             method=method,
             url=url,
         )

@@ -42,7 +42,7 @@ from proxyorders_async import (
     SubUser,
     SubUserPage,
 )
-from proxyorders_async._decoders import decode_created_sub_user, decode_sub_user
+from proxyorders_async._decoders import decode_created_sub_user, decode_sub_user, hide_passwords
 
 from .spec_1_1 import (
     ASKED_USER_ID,
@@ -388,3 +388,29 @@ def test_decode_like_client_mirrors_the_client_wrapping() -> None:
         for kind in DECODE_ERRORS
     )
     assert f"except ({names}) as exc:" in sources
+
+
+def test_hide_passwords_masks_every_password_and_nothing_else() -> None:
+    body = {
+        "proxies": _golden("proxies.active"),
+        "profile": _golden("residential.profile"),
+        "users": _golden("sub_users.list"),
+        "null": {"password": None},
+    }
+    hidden = hide_passwords(body)
+    text = json.dumps(hidden)
+    assert not any(secret in text for secret in SECRETS)
+    assert hidden["profile"]["proxy_password"] == "***"
+    assert hidden["users"]["data"][1]["proxy_password"] == "***"
+    assert hidden["proxies"]["data"][0]["password"] == "***"
+    assert hidden["null"] == {"password": None}
+    assert hidden["users"]["data"][0]["first_name"] == "scraper-eu"
+    assert "golden-owner-secret" in json.dumps(body)  # a copy: the input is untouched
+
+
+def test_hide_passwords_of_a_nesting_bomb_hides_everything() -> None:
+    bomb: Any = {"password": "golden-owner-secret"}
+    for _ in range(100_000):
+        bomb = [bomb]
+    assert "nested too deeply" in hide_passwords(bomb)
+    assert hide_passwords("plain") == "plain"
