@@ -33,7 +33,13 @@ from proxyorders_async import (
     ActiveProxyList,
     AddonLine,
     AddonPending,
+    AddonPurchase,
+    AddonQuote,
+    AddonSchedule,
     BillingCycleChange,
+    City,
+    Country,
+    Isp,
     NotFoundError,
     OperationResult,
     Order,
@@ -43,7 +49,13 @@ from proxyorders_async import (
     Product,
     ProxyOrdersClient,
     PurchaseResult,
+    Region,
+    RegionRef,
+    ResidentialProfile,
+    SignatureUpdate,
     StockLevel,
+    SubUser,
+    SubUserPage,
 )
 
 from ._support import FAST, loopback_server, record
@@ -160,6 +172,51 @@ MODELS[ActiveProxyList] = st.builds(
     data=st.lists(MODELS[ActiveProxy], max_size=3).map(tuple),
     order_tag=opt_text,
     success=st.booleans(),
+)
+# API 1.1.0 answers (issue 11).
+addon_lists = st.none() | st.lists(addon_lines, max_size=3).map(tuple)
+countries = st.builds(Country, code=text, name=text)
+region_refs = st.none() | st.builds(RegionRef, code=text, name=text)
+sub_users = st.builds(
+    SubUser,
+    user_id=text,
+    first_name=text,
+    proxy_password=text,
+    data=ints,
+    data_spent=ints,
+    data_remain=opt_int,
+)
+MODELS.update(
+    {
+        AddonLine: addon_lines,
+        AddonQuote: st.builds(
+            AddonQuote,
+            addon_key=opt_text,
+            catalog_id=opt_int,
+            price_per_unit=opt_int,
+            current_qty=opt_int,
+            add_qty=opt_int,
+            new_qty=opt_int,
+            add_total=opt_int,
+            success=st.booleans(),
+        ),
+        AddonPurchase: st.builds(
+            AddonPurchase, addons_price_paid=opt_int, addons=addon_lists, message=opt_text
+        ),
+        AddonSchedule: st.builds(AddonSchedule, addons=addon_lists, message=opt_text),
+        SignatureUpdate: st.builds(SignatureUpdate, updated=opt_int, message=opt_text),
+        ResidentialProfile: st.builds(
+            ResidentialProfile, data=ints, data_remain=ints, data_spent=ints, proxy_password=text
+        ),
+        SubUser: sub_users,
+        SubUserPage: st.builds(
+            SubUserPage, data=st.lists(sub_users, max_size=3).map(tuple), count=opt_int
+        ),
+        Country: countries,
+        Region: st.builds(Region, code=text, name=text, country=countries),
+        City: st.builds(City, code=text, name=text, country=countries, region=region_refs),
+        Isp: st.builds(Isp, code=text, name=text, country=countries, region=region_refs),
+    }
 )
 
 
