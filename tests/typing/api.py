@@ -7,8 +7,12 @@ from typing_extensions import assert_type
 from proxyorders_async import (
     Account,
     ActiveProxyList,
+    AddonLine,
+    AddonPending,
     BillingCycleChange,
+    City,
     DatacenterIspPurchase,
+    GeoList,
     OperationResult,
     Order,
     OrderDetail,
@@ -20,9 +24,14 @@ from proxyorders_async import (
     Product,
     ProxyOrdersClient,
     ProxyOrdersError,
+    ProxyType,
     PurchaseResult,
     QuoteRequest,
+    RegionRef,
+    Signature,
     StockLevel,
+    SubUser,
+    SubUserPage,
 )
 
 
@@ -62,3 +71,22 @@ async def usage() -> None:
         assert_type(strict, list[PriceQuote])
         fast = client.with_options(timeout=5, max_retries=0, deadline=10)
         assert_type(fast, ProxyOrdersClient)
+
+
+def models_1_1(detail: OrderDetail, page: SubUserPage, cities: GeoList[City]) -> None:
+    """The API 1.1.0 models: optional detail fields, typed add-on lines, iterable lists."""
+    assert_type(detail.order_id, int | None)
+    assert_type(detail.p0f_slots_next, int | None)
+    for line in detail.addons or ():
+        assert_type(line, AddonLine)
+        assert_type(line.pending, AddonPending | None)
+    for user in page:
+        assert_type(user, SubUser)
+        assert_type(user.name, str)
+        assert_type(user.data_remain, int | None)
+    assert_type(page.count, int | None)
+    for city in cities:
+        assert_type(city, City)
+        assert_type(city.region, RegionRef | None)
+    assert_type(ProxyType("standart"), ProxyType)
+    assert_type(Signature("win11"), Signature)
