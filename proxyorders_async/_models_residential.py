@@ -71,6 +71,17 @@ class SubUserPage:
         """This page's sub-users (the API's ``data``)."""
         return self.data
 
+    def next_offset(self, offset: int) -> int | None:
+        """The offset of the following page if this page was fetched at ``offset``, else None.
+
+        None when this page is empty or reaches ``count``; without ``count``, a walk goes on
+        until an empty page.
+        """
+        end = offset + len(self.data)
+        if not self.data or (self.count is not None and end >= self.count):
+            return None
+        return end
+
     def __iter__(self) -> Iterator[SubUser]:
         return iter(self.data)
 

@@ -279,13 +279,20 @@ def add_bandwidth_body(gb: object, promo_code: object = None) -> dict[str, Any]:
 
 
 def sub_users_params(
-    proxy_type: object, offset: object = 0, limit: object = SUB_USER_PAGE_SIZE
+    proxy_type: object,
+    offset: object = 0,
+    limit: object = SUB_USER_PAGE_SIZE,
+    *,
+    limit_name: str = "limit",
 ) -> dict[str, str]:
-    """Query of ``GET /user/api/proxies/sub-users`` (``limit`` has no published maximum)."""
+    """Query of ``GET /user/api/proxies/sub-users`` (``limit`` has no published maximum).
+
+    ``limit_name`` is the caller's name for the page size in errors (``page_size`` for a walk).
+    """
     return {
         "proxy_type": check_proxy_type(proxy_type),
         "offset": str(check_offset(offset)),
-        "limit": str(check_positive("limit", limit)),
+        "limit": str(check_positive(limit_name, limit)),
     }
 
 

@@ -276,6 +276,25 @@ def test_sub_user_name_alias_and_page_helpers() -> None:
     assert SubUserPage() == decode_like_client(BY_NAME["sub_users.list"].decode, {})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("count", "users", "offset", "expected"),
+    [
+        (3, 2, 0, 2),  # 2 of 3 seen: go on at 2
+        (3, 1, 2, None),  # 3 of 3 seen
+        (3, 0, 0, None),  # empty page: stop even though count says more
+        (None, 2, 4, 6),  # no count: go on until an empty page
+        (None, 0, 6, None),
+        (1, 2, 0, None),  # more than count: the total was reached
+    ],
+)
+def test_sub_user_page_next_offset(
+    count: int | None, users: int, offset: int, expected: int | None
+) -> None:
+    user = EXPECTED["sub_users.list"].data[0]
+    page = SubUserPage(count=count, data=(user,) * users)
+    assert page.next_offset(offset) == expected
+
+
 def test_get_sub_user_uses_the_asked_id_over_any_sent() -> None:
     body = _golden("sub_users.get")
     body["data"][0]["user_id"] = "someone-else"

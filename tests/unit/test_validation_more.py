@@ -391,6 +391,7 @@ def test_residential_encoders() -> None:
         (lambda: sub_users_params("premium", offset=-1), VALUE, "offset"),
         (lambda: sub_users_params("premium", limit=0), VALUE, "limit"),
         (lambda: sub_users_params("premium", limit=True), TYPE, "limit"),
+        (lambda: sub_users_params("premium", limit=0, limit_name="page_size"), VALUE, "page_size"),
         (lambda: sub_user_create_body("", 1), VALUE, "name"),
         (lambda: sub_user_create_body("n", 0), VALUE, "gb"),
         (lambda: sub_user_create_body("n", 1.5), TYPE, "gb"),
