@@ -51,8 +51,11 @@ def _structure(data: Any, cls: type[T]) -> T:
 
 
 def decode_operation(data: Any) -> OperationResult:
-    """``{success, message}`` answers: per-IP deletion, add-bandwidth, sub-user rename, delete,
-    traffic add/subtract and password reset."""
+    """A ``{success, message}`` answer.
+
+    Per-IP deletion, add-bandwidth, sub-user rename, delete, traffic add/subtract and
+    password reset answer this way.
+    """
     return _structure(data, OperationResult)
 
 
