@@ -433,3 +433,39 @@ def test_hide_passwords_of_a_nesting_bomb_hides_everything() -> None:
         bomb = [bomb]
     assert "nested too deeply" in hide_passwords(bomb)
     assert hide_passwords("plain") == "plain"
+
+
+MODEL_TYPES = sorted(
+    {type(model) for model in EXPECTED.values() if not isinstance(model, GeoList)}
+    | {AddonLine, AddonPending, RegionRef, Country, Region, City, Isp},
+    key=lambda kind: kind.__name__,
+)
+
+
+@pytest.mark.parametrize("kind", MODEL_TYPES, ids=lambda kind: kind.__name__)
+@pytest.mark.parametrize("value", [[], ["order_id"], "order_id", "", None, 0, True])
+def test_models_are_structured_from_objects_only(kind: type[Any], value: Any) -> None:
+    # "order_id" in ["order_id"] and in "order_id" is True: cattrs alone would look inside.
+    with pytest.raises((TypeError, cattrs.BaseValidationError)):  # both wrapped by the client
+        CONVERTER.structure(value, kind)
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("orders.get", {"order": []}),
+        ("orders.get", {"order": "pending"}),
+        ("orders.get", {"order": {"addons": [[]]}}),
+        ("orders.get", {"order": {"addons": [{"pending": "downgrade"}]}}),
+        ("addons.calculate", []),
+        ("addons.purchase", "addons"),
+        ("geo.countries", {"count": 1, "results": [["DE", "Germany"]]}),
+        ("sub_users.list", {"data": [[]]}),
+    ],
+    ids=repr,
+)
+def test_non_objects_where_objects_belong_are_validation_errors(name: str, body: Any) -> None:
+    decode = BY_NAME[name].decode
+    assert decode is not None
+    with pytest.raises(APIResponseValidationError):
+        decode_like_client(decode, body)
