@@ -175,6 +175,29 @@ def test_corrupted_bodies_parse_or_fail_typed(name: str, data: st.DataObject) ->
         assert getattr(outcome, "status", None) == 200
     else:
         assert isinstance(outcome, RESULT_TYPE.get(name, OperationResult))
+        wrong = _wrong_type(name, corrupted)
+        assert wrong is None, f"parsed although {wrong}"
+
+
+# The envelope's "success" is not read by these decoders (a 200 with success false is refused
+# before decoding), so a wrongly typed one there is not a decoding error.
+_SUCCESS_NOT_READ = {"orders.get", "sub_users.get", "sub_users.create"}
+
+
+def _wrong_type(name: str, body: Any) -> str | None:
+    """A JSON type the schema forbids somewhere the SDK reads, or None.
+
+    The SDK is strict about types, so a parsed body must not contain one. It is lenient about
+    enums, lengths, bounds, the envelope's required keys, and ``null`` in an optional field
+    (read as absent).
+    """
+    for error in _validator(name).iter_errors(body):
+        where = list(error.absolute_path)
+        if error.validator != "type" or error.instance is None:
+            continue
+        if not (name in _SUCCESS_NOT_READ and where == ["success"]):
+            return f"{error.message} at {where}"
+    return None
 
 
 def _outcome(name: str, body: Any) -> Any:
