@@ -57,9 +57,20 @@ from ._models import (
     StockLevel,
     UnmeteredResidentialPurchase,
 )
+from ._models_addons import (
+    AddonLine,
+    AddonPending,
+    AddonPurchase,
+    AddonQuote,
+    AddonSchedule,
+    SignatureUpdate,
+)
+from ._models_geo import City, Country, GeoList, Isp, Region, RegionRef
+from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 from ._pagination import OrderIterator, PageIterator
 from ._retry import RetryPolicy
 from ._validation import OrderStatus
+from ._validation_more import ProxyType, Signature
 from ._version import __version__
 from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 
@@ -74,19 +85,28 @@ __all__ = [
     "ActiveProxy",
     "ActiveProxyList",
     "Addon",
+    "AddonLine",
+    "AddonPending",
+    "AddonPurchase",
+    "AddonQuote",
+    "AddonSchedule",
     "AuthenticationError",
     "BadRequestError",
     "BillingCycleChange",
     "CatalogResource",
+    "City",
     "ClientClosedError",
     "ConfigurationError",
+    "Country",
     "DatacenterIspPurchase",
     "EventLoopMismatchError",
     "GenericPurchase",
+    "GeoList",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
+    "Isp",
     "NotFoundError",
     "OperationResult",
     "Order",
@@ -106,14 +126,22 @@ __all__ = [
     "ProxiesResource",
     "ProxyOrdersClient",
     "ProxyOrdersError",
+    "ProxyType",
     "PurchaseOutcomeUnknownError",
     "PurchaseRequest",
     "PurchaseResult",
     "QuoteRequest",
     "RateLimitError",
+    "Region",
+    "RegionRef",
+    "ResidentialProfile",
     "RetryPolicy",
+    "Signature",
+    "SignatureUpdate",
     "StandardResidentialPurchase",
     "StockLevel",
+    "SubUser",
+    "SubUserPage",
     "UnmeteredResidentialPurchase",
     "__version__",
     "make_converter",

@@ -11,11 +11,12 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from operator import itemgetter
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_origin, get_type_hints
 
 import attrs
 import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
+from cattrs.gen import make_dict_structure_fn
 
 from ._models import Order, OrderPage
 
@@ -70,7 +71,34 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_structure_hook_factory(is_sequence, _array_only)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
+    register_model_hooks(converter)
     return converter
+
+
+def register_model_hooks(converter: cattrs.Converter) -> None:
+    """Structure every attrs model from a JSON object only.
+
+    cattrs' generated functions look fields up with ``in``, which a list or a string also
+    answers: a model whose fields are all optional (API 1.1.0's order detail, add-on lines,
+    quotes) would turn ``[]`` or ``"oops"`` into an empty model instead of an error.
+    """
+    converter.register_structure_hook_factory(_is_model, _object_only)
+
+
+def _is_model(kind: Any) -> bool:
+    return attrs.has(get_origin(kind) or kind)  # generic aliases too: GeoList[Country]
+
+
+def _object_only(kind: Any, converter: cattrs.BaseConverter) -> Any:
+    # The converter's own settings ("from_converter"), as its default attrs hook has them.
+    structure = make_dict_structure_fn(kind, converter)
+
+    def hook(value: Any, _type: Any) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {type(value).__name__}")
+        return structure(value, _type)
+
+    return hook
 
 
 def _structure_float(value: Any, _type: Any) -> float:

@@ -16,6 +16,7 @@ import attr
 import attrs
 
 from ._exceptions import InvalidArgumentError
+from ._models_addons import AddonLine
 from ._validation import (
     WIRE_INT_MAX,
     check_bool,
@@ -359,16 +360,26 @@ class OrderPage:
 
 @attrs.frozen(kw_only=True)
 class OrderDetail:
-    """Full information about one order (``GET /user/api/orders/{id}``)."""
+    """Full information about one order (``GET /user/api/orders/{id}``).
 
-    order_id: int
-    product_name: str
+    API 1.1.0 marks no field required, so each is ``None`` when the server leaves it out.
+    ``price_paid`` is the base price and ``addons_price_paid`` the add-ons' total, in cents;
+    ``addons`` are the order's add-on lines. ``p0f_slots_available`` counts the active
+    OS-fingerprint slots, ``p0f_slots_used`` those taken by signed IPs and ``p0f_slots_next``
+    those the next renewal keeps (after a scheduled downgrade).
+    """
+
+    order_id: int | None = None
+    product_name: str | None = None
     cycle_name: str | None = None
     status: str | None = None
     quantity: int | None = None
     price_paid: int | None = None
     addons_price_paid: int | None = None
-    addons: tuple[dict[str, Any], ...] | None = None
+    addons: tuple[AddonLine, ...] | None = None
+    p0f_slots_available: int | None = None
+    p0f_slots_used: int | None = None
+    p0f_slots_next: int | None = None
     created_at: datetime | None = None
     expires_at: datetime | None = None
     promo_code: str | None = None

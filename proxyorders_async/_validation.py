@@ -12,6 +12,9 @@ from typing import Any
 from ._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
 MAX_PAGE_SIZE = 100
+MAX_WIRE_INT = 2**63 - 1
+"""The largest integer sent: what a 64-bit server field holds (and far below the 4,300 digits
+past which Python refuses to print an int, which would break the request)."""
 
 
 class OrderStatus(str, enum.Enum):
@@ -53,12 +56,21 @@ def check_int(name: str, value: object, *, minimum: int, maximum: int | None = N
     if not -WIRE_INT_MAX <= number <= WIRE_INT_MAX:
         # Not formatted: a number of more than 4,300 digits cannot be.
         raise InvalidArgumentError(
-            name, f"is out of range: a {number.bit_length()}-bit integer (at most 63 bits)"
+            name,
+            f"is out of range: {'-' if number < 0 else ''}a {number.bit_length()}-bit integer "
+            "(at most 63 bits)",
         )
     if number < minimum or (maximum is not None and number > maximum):
         bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
         raise InvalidArgumentError(name, f"must be {bounds}, got {number}")
     return number
+
+
+def show_int(value: int) -> str:
+    """``value`` for an error message; huge ints are described, as printing them would fail."""
+    # str() of an int over 4,300 digits raises ValueError (CVE-2020-10735 limit).
+    bits = value.bit_length()
+    return str(value) if bits <= 256 else f"{'-' if value < 0 else ''}a {bits}-bit integer"
 
 
 def check_order_id(value: object, name: str = "order_id") -> int:

@@ -44,3 +44,38 @@ def test_star_import_exports_exactly_all() -> None:
     namespace: dict[str, object] = {}
     exec("from proxyorders_async import *", namespace)
     assert sorted(k for k in namespace if k != "__builtins__") == sorted(PUBLIC)
+
+
+# API 1.1.0 (issue 11): the data layer of add-ons, signatures, residential traffic, sub-users
+# and geo lists. Listed so that dropping one from ``__all__`` fails here, not in a user's code.
+API_1_1_NAMES = [
+    "AddonLine",
+    "AddonPending",
+    "AddonPurchase",
+    "AddonQuote",
+    "AddonSchedule",
+    "City",
+    "Country",
+    "GeoList",
+    "Isp",
+    "ProxyType",
+    "Region",
+    "RegionRef",
+    "ResidentialProfile",
+    "Signature",
+    "SignatureUpdate",
+    "SubUser",
+    "SubUserPage",
+]
+
+
+@pytest.mark.parametrize("name", API_1_1_NAMES)
+def test_api_1_1_names_are_public(name: str) -> None:
+    assert name in PUBLIC
+    module = getattr(proxyorders_async, name).__module__
+    assert module.split(".")[-1] in (
+        "_models_addons",
+        "_models_geo",
+        "_models_residential",
+        "_validation_more",
+    )

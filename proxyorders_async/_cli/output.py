@@ -28,6 +28,7 @@ from .._models import (
     QuoteRequest,
     StockLevel,
 )
+from .._models_addons import AddonLine
 from .base import dollars
 
 __all__ = [
@@ -182,13 +183,19 @@ def orders_table(page: OrderPage, title: str) -> Table:
     return table
 
 
+def _addon_line(line: AddonLine) -> str:
+    text = f"{line.addon_key or '?'} x{'?' if line.qty is None else line.qty}"
+    pending = line.pending
+    if pending is not None and pending.action == "downgrade" and pending.next_qty is not None:
+        text += f" (x{pending.next_qty} from the next renewal)"
+    elif pending is not None and pending.action is not None:
+        text += f" ({pending.action} at the next renewal)"
+    return text
+
+
 def order_detail_table(order: OrderDetail) -> Table:
     """``proxyorders orders get``."""
-    addons = (
-        ", ".join(f"{a.get('addon_key', '?')} x{a.get('qty', '?')}" for a in order.addons)
-        if order.addons
-        else None
-    )
+    addons = ", ".join(_addon_line(a) for a in order.addons) if order.addons else None
     return key_values(
         f"Order {order.order_id}",
         [

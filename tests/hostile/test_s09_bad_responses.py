@@ -62,7 +62,9 @@ CASES = [
     Case("empty-204", b"", 204, retried=True),
     Case("empty-404", b"", 404, error=NotFoundError),
     Case("wrong-types", _j({"order": {**ORDER, "order_id": "1", "quantity": 2.5}})),
-    Case("missing-fields", _j({"order": {"status": "active"}})),
+    # API 1.1.0 makes every order field optional, so the missing field is the required "order"
+    # (no-order-key below); here an add-on list arrives as an object.
+    Case("addons-not-array", _j({"order": {**ORDER, "addons": {"addon_key": "p0f_slots"}}})),
     Case("no-order-key", _j({"success": True})),
     Case("array", _j([1, 2, 3])),
     Case("null", b"null"),
@@ -78,7 +80,7 @@ CASES = [
         error=InternalServerError,
         retried=True,
     ),
-    Case("big-wrong-shape", _j({"order": {"order_id": 1, "junk": "z" * 500_000}})),
+    Case("big-wrong-shape", _j({"order": [{"order_id": 1, "junk": "z" * 500_000}]})),
     Case("nesting-bomb-200", BOMB, retried=True),
     Case(
         "nesting-bomb-500",

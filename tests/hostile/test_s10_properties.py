@@ -30,7 +30,15 @@ from proxyorders_async import (
     Account,
     ActiveProxy,
     ActiveProxyList,
+    AddonLine,
+    AddonPending,
+    AddonPurchase,
+    AddonQuote,
+    AddonSchedule,
     BillingCycleChange,
+    City,
+    Country,
+    Isp,
     NotFoundError,
     OperationResult,
     Order,
@@ -42,7 +50,13 @@ from proxyorders_async import (
     Product,
     ProxyOrdersClient,
     PurchaseResult,
+    Region,
+    RegionRef,
+    ResidentialProfile,
+    SignatureUpdate,
     StockLevel,
+    SubUser,
+    SubUserPage,
     make_converter,
 )
 from proxyorders_async._converters import decode_page
@@ -75,6 +89,15 @@ text = st.text(max_size=30)
 ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 opt_text, opt_int, opt_bool = st.none() | text, st.none() | ints, st.none() | st.booleans()
 
+addon_lines = st.builds(
+    AddonLine,
+    addon_key=opt_text,
+    catalog_id=opt_int,
+    qty=opt_int,
+    price_per_unit=opt_int,
+    pending=st.none() | st.builds(AddonPending, action=opt_text, next_qty=opt_int),
+)
+
 MODELS: dict[type[Any], st.SearchStrategy[Any]] = {
     Order: st.builds(
         Order,
@@ -89,17 +112,17 @@ MODELS: dict[type[Any], st.SearchStrategy[Any]] = {
     ),
     OrderDetail: st.builds(
         OrderDetail,
-        order_id=ints,
-        product_name=text,
+        order_id=opt_int,
+        product_name=opt_text,
         cycle_name=opt_text,
         status=opt_text,
         quantity=opt_int,
         price_paid=opt_int,
         addons_price_paid=opt_int,
-        addons=st.none()
-        | st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=3), max_size=3).map(
-            tuple
-        ),
+        addons=st.none() | st.lists(addon_lines, max_size=3).map(tuple),
+        p0f_slots_available=opt_int,
+        p0f_slots_used=opt_int,
+        p0f_slots_next=opt_int,
         created_at=st.none() | aware,
         expires_at=st.none() | aware,
         promo_code=opt_text,
@@ -158,6 +181,51 @@ MODELS[ActiveProxyList] = st.builds(
     data=st.lists(MODELS[ActiveProxy], max_size=3).map(tuple),
     order_tag=opt_text,
     success=st.booleans(),
+)
+# API 1.1.0 answers (issue 11).
+addon_lists = st.none() | st.lists(addon_lines, max_size=3).map(tuple)
+countries = st.builds(Country, code=text, name=text)
+region_refs = st.none() | st.builds(RegionRef, code=text, name=text)
+sub_users = st.builds(
+    SubUser,
+    user_id=text,
+    first_name=text,
+    proxy_password=text,
+    data=ints,
+    data_spent=ints,
+    data_remain=opt_int,
+)
+MODELS.update(
+    {
+        AddonLine: addon_lines,
+        AddonQuote: st.builds(
+            AddonQuote,
+            addon_key=opt_text,
+            catalog_id=opt_int,
+            price_per_unit=opt_int,
+            current_qty=opt_int,
+            add_qty=opt_int,
+            new_qty=opt_int,
+            add_total=opt_int,
+            success=st.booleans(),
+        ),
+        AddonPurchase: st.builds(
+            AddonPurchase, addons_price_paid=opt_int, addons=addon_lists, message=opt_text
+        ),
+        AddonSchedule: st.builds(AddonSchedule, addons=addon_lists, message=opt_text),
+        SignatureUpdate: st.builds(SignatureUpdate, updated=opt_int, message=opt_text),
+        ResidentialProfile: st.builds(
+            ResidentialProfile, data=ints, data_remain=ints, data_spent=ints, proxy_password=text
+        ),
+        SubUser: sub_users,
+        SubUserPage: st.builds(
+            SubUserPage, data=st.lists(sub_users, max_size=3).map(tuple), count=opt_int
+        ),
+        Country: countries,
+        Region: st.builds(Region, code=text, name=text, country=countries),
+        City: st.builds(City, code=text, name=text, country=countries, region=region_refs),
+        Isp: st.builds(Isp, code=text, name=text, country=countries, region=region_refs),
+    }
 )
 
 

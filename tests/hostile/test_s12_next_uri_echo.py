@@ -29,11 +29,14 @@ async def test_a_refused_next_never_shows_the_key(kind: str) -> None:
     async def orders(request: web.Request) -> web.Response:
         return web.json_response({"success": True, "orders": [], "count": 0, "next": NEXTS[kind]})
 
-    async with loopback_server({("GET", "/user/api/orders"): orders}) as server:
-        async with ProxyOrdersClient(TOKEN, base_url=server.url, retry_policy=FAST) as client:
-            with pytest.raises(PaginationError) as caught:
-                async for _ in client.orders.pages("all", start=NEXTS["repeat"]):
-                    pass
+    routes = {("GET", "/user/api/orders"): orders}
+    async with (
+        loopback_server(routes) as server,
+        ProxyOrdersClient(TOKEN, base_url=server.url, retry_policy=FAST) as client,
+    ):
+        with pytest.raises(PaginationError) as caught:
+            async for _ in client.orders.pages("all", start=NEXTS["repeat"]):
+                pass
     exc = caught.value
     texts = [str(exc), repr(exc), exc.message, exc.url]
     for run in range(len(TOKEN) - 7):

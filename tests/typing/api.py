@@ -8,8 +8,12 @@ from typing_extensions import assert_type
 from proxyorders_async import (
     Account,
     ActiveProxyList,
+    AddonLine,
+    AddonPending,
     BillingCycleChange,
+    City,
     DatacenterIspPurchase,
+    GeoList,
     OperationResult,
     Order,
     OrderDetail,
@@ -22,10 +26,15 @@ from proxyorders_async import (
     Product,
     ProxyOrdersClient,
     ProxyOrdersError,
+    ProxyType,
     PurchaseOutcomeUnknownError,
     PurchaseResult,
     QuoteRequest,
+    RegionRef,
+    Signature,
     StockLevel,
+    SubUser,
+    SubUserPage,
     make_converter,
 )
 
@@ -74,3 +83,22 @@ async def usage() -> None:
     converter = make_converter()
     assert_type(converter, cattrs.Converter)
     assert_type(converter.structure({"email": "a@b.c"}, Account), Account)
+
+
+def models_1_1(detail: OrderDetail, page: SubUserPage, cities: GeoList[City]) -> None:
+    """The API 1.1.0 models: optional detail fields, typed add-on lines, iterable lists."""
+    assert_type(detail.order_id, int | None)
+    assert_type(detail.p0f_slots_next, int | None)
+    for line in detail.addons or ():
+        assert_type(line, AddonLine)
+        assert_type(line.pending, AddonPending | None)
+    for user in page:
+        assert_type(user, SubUser)
+        assert_type(user.name, str)
+        assert_type(user.data_remain, int | None)
+    assert_type(page.count, int | None)
+    for city in cities:
+        assert_type(city, City)
+        assert_type(city.region, RegionRef | None)
+    assert_type(ProxyType("standart"), ProxyType)
+    assert_type(Signature("win11"), Signature)
