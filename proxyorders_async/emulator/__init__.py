@@ -20,12 +20,17 @@ Deliberate differences from the provider are listed in ``DEVIATIONS.md`` beside 
 from ._app import Settings, create_app
 from ._catalog import (
     ADDONS,
+    BYTES_PER_GB,
     CYCLES,
     DEFAULT_STOCK,
+    IP_PRODUCTS,
     LIFETIME,
+    P0F_SLOTS,
     PRODUCTS,
     PROMO_CODES,
+    PROXY_TYPES,
     Addon,
+    AddonPrice,
     Cycle,
     Product,
     ProductKind,
@@ -34,23 +39,33 @@ from ._catalog import (
 from ._errors import ApiError
 from ._faults import ROUTE_NAMES, FailWith, Faults, FaultSpec
 from ._journal import Journal, JournalEntry
+from ._lines import AddonLine
+from ._params import SIGNATURES
+from ._residential import Pool, SubUser
 from ._rules import MAX_QUANTITY, Quote, price
 from ._server import DEFAULT_BALANCE, Emulator
 from ._store import DEFAULT_NOW, Account, Order, Store
 
 __all__ = [
     "ADDONS",
+    "BYTES_PER_GB",
     "CYCLES",
     "DEFAULT_BALANCE",
     "DEFAULT_NOW",
     "DEFAULT_STOCK",
+    "IP_PRODUCTS",
     "LIFETIME",
     "MAX_QUANTITY",
+    "P0F_SLOTS",
     "PRODUCTS",
     "PROMO_CODES",
+    "PROXY_TYPES",
     "ROUTE_NAMES",
+    "SIGNATURES",
     "Account",
     "Addon",
+    "AddonLine",
+    "AddonPrice",
     "ApiError",
     "Cycle",
     "Emulator",
@@ -60,12 +75,14 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "Order",
+    "Pool",
     "Product",
     "ProductKind",
     "PromoCode",
     "Quote",
     "Settings",
     "Store",
+    "SubUser",
     "create_app",
     "price",
 ]

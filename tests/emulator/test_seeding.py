@@ -60,7 +60,7 @@ def test_seeded_orders_are_consistent() -> None:
             else:
                 assert order.expires_at <= now - 3 * 86_400
         promo = PROMO_CODES[order.promo_code] if order.promo_code else None
-        quote = price(order.product, order.cycle, order.quantity, promo, order.addons)
+        quote = price(order.product, order.cycle, order.quantity, promo, order.addon_quantities())
         assert (order.price_paid, order.addons_price_paid) == (
             quote.final_price,
             quote.addons_price,
