@@ -123,7 +123,7 @@ class DcIspState:
         indices = _indices(order, [ip for ip, _ in items])
         new = {i for i in indices if i not in order.signatures}
         free = line.qty - order.p0f_used
-        if len(new) > free:
+        if new and len(new) > free:
             raise ApiError.bad_request(
                 f"Not enough p0f slots: {max(free, 0)} free, {len(new)} needed"
             )
