@@ -6,6 +6,7 @@ from the shared middleware, exactly as for the order routes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -53,7 +54,7 @@ def _path_id(request: web.Request, key: str) -> int:
     return parse_int_param(key, request.match_info[key], minimum=0, maximum=_MAX_ID)
 
 
-def _query(request: web.Request, allowed: frozenset[str]) -> Any:
+def _query(request: web.Request, allowed: frozenset[str]) -> Mapping[str, str]:
     reject_unknown(request.query, allowed, "query parameter(s)")
     return request.query
 
