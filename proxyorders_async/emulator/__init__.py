@@ -1,8 +1,10 @@
 """An embedded emulator of the ProxyShard User API, for tests, demos and benchmarks.
 
-Standalone aiohttp.web application with real state (accounts, wallets, orders, stock, promo
-codes), deterministic seeding, fault injection and a request journal. It never imports the SDK
-client: the two must be able to disagree, which is how tests catch a wrong wire format.
+Standalone aiohttp.web application serving all 34 operations of API 1.1.0 with real state
+(accounts, wallets, orders, stock, promo codes, add-on lines and p0f slots, per-IP settings,
+residential traffic pools and sub-users), deterministic seeding, fault injection and a request
+journal. It never imports the SDK client: the two must be able to disagree, which is how tests
+catch a wrong wire format.
 
 ::
 
