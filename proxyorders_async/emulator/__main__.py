@@ -13,8 +13,16 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from ._catalog import PROXY_TYPES
 from ._faults import FaultSpec
 from ._server import DEFAULT_BALANCE, Emulator
+
+
+def _traffic(text: str) -> tuple[str, int]:
+    proxy_type, _, gb = text.partition("=")
+    if proxy_type not in PROXY_TYPES or not gb.isdigit():
+        raise argparse.ArgumentTypeError(f"expected TYPE=GB with TYPE in {sorted(PROXY_TYPES)}")
+    return proxy_type, int(gb)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     add("--token", default=None, help="bearer token of the demo account (default: from seed)")
     add("--balance", type=int, default=DEFAULT_BALANCE, help="wallet in cents")
     add("--absolute-next", action="store_true", help="absolute next/prev URIs")
+    add(
+        "--traffic",
+        action="append",
+        default=[],
+        type=_traffic,
+        metavar="TYPE=GB",
+        help="residential traffic to seed, e.g. standart=50 (repeatable)",
+    )
+    add("--sub-users", type=int, default=0, help="sub-users (1 GB each) per --traffic type")
+    add("--p0f-orders", type=int, default=0, help="monthly DC orders with p0f slots to seed")
     add("--latency-ms", type=float, default=0.0, help="added latency on every route")
     add("--jitter-ms", type=float, default=0.0, help="random extra latency on every route")
     add("--error-rate", type=float, default=0.0, help="fraction of 500/502/503 answers")
@@ -56,6 +74,9 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         faults=faults,
         absolute_next=args.absolute_next,
+        traffic_gb=dict(args.traffic),
+        sub_users=args.sub_users,
+        p0f_orders=args.p0f_orders,
         journal=False,  # a long-running process must not grow without bound
     )
     stop = asyncio.Event()

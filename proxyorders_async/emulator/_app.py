@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http
-import json
 import logging
 import socket
 import struct
@@ -21,10 +20,15 @@ from typing import Any, Literal
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ._catalog import PRODUCTS, ProductKind
+from ._catalog import IP_PRODUCTS, PRODUCTS
 from ._errors import ApiError
 from ._faults import Decision, Faults
+from ._handlers import ExtendedRoutes
 from ._journal import Journal, JournalEntry
+from ._respond import dumps as _dumps
+from ._respond import error as _error
+from ._respond import json_response as _json
+from ._respond import ok as _ok
 from ._rules import (
     loads_request_json,
     parse_calculate_query,
@@ -71,25 +75,6 @@ class Settings:
     """Mixed into generated proxy passwords."""
 
 
-def _dumps(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode()
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=_dumps(data), status=status, content_type="application/json")
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    response = _json({"success": False, "message": message}, status)
-    if headers:
-        response.headers.update(headers)
-    return response
-
-
-def _ok(message: str) -> web.Response:
-    return _json({"success": True, "message": message})
-
-
 def _order_id(request: web.Request, key: str) -> int:
     # The route pattern guarantees digits; the bound keeps absurd ids a plain 404.
     return parse_int_param(key, request.match_info[key], minimum=0, maximum=_MAX_ID)
@@ -128,7 +113,7 @@ def _reset(request: web.Request) -> None:
     transport.abort()
 
 
-class _Api:
+class _Api(ExtendedRoutes):
     """Route handlers bound to one store, fault registry, journal and settings."""
 
     def __init__(self, store: Store, faults: Faults, journal: Journal, settings: Settings) -> None:
@@ -482,7 +467,7 @@ class _Api:
             raise ApiError.bad_request("order_id is required")
         order_id = parse_int_param("order_id", raw, minimum=0, maximum=_MAX_ID)
         order = ctx.user.get(order_id)
-        if order.product.kind is not ProductKind.DC_ISP or order.status != "active":
+        if order.product.name not in IP_PRODUCTS or order.status != "active":
             raise ApiError(403, f"Proxy list is unavailable for order {order_id} ({order.status})")
         data = self.store.proxies(order, self.settings.proxy_secret)
         return _json({"success": True, "data": data, "order_tag": order.tag})
@@ -504,6 +489,7 @@ def _product_entries() -> list[dict[str, Any]]:
     return entries
 
 
+_SUB_USER = "/user/api/proxies/sub-user/{user_id}"
 # (method, path, route name, _Api method): the one table of what the emulator serves.
 _ROUTE_TABLE = (
     ("GET", "/health", "health", "health"),
@@ -530,6 +516,41 @@ _ROUTE_TABLE = (
     ("GET", "/user/api/proxies/available-count", "proxies.available_count", "available_count"),
     ("GET", "/user/api/me", "me", "me"),
     ("GET", "/user/api/proxies/active", "proxies.active", "active_proxies"),
+    *(
+        (method, f"/user/api/orders/{{order_id:\\d+}}/{tail}", name, attr)
+        for method, tail, name, attr in (
+            ("GET", "addons/calculate", "orders.addons_calculate", "addons_calculate"),
+            ("POST", "addons/purchase", "orders.addons_purchase", "addons_purchase"),
+            ("POST", "addons/schedule", "orders.addons_schedule", "addons_schedule"),
+            (
+                "POST",
+                "addons/schedule/cancel",
+                "orders.addons_schedule_cancel",
+                "addons_schedule_cancel",
+            ),
+            ("POST", "signature/set", "orders.signature_set", "signature_set"),
+            ("POST", "del-np/set", "orders.del_np_set", "del_np_set"),
+        )
+    ),
+    ("POST", r"/user/api/orders/{id:\d+}/add-bandwidth", "orders.add_bandwidth", "add_bandwidth"),
+    ("GET", "/user/api/proxies/profile", "proxies.profile", "profile"),
+    ("GET", "/user/api/proxies/sub-users", "proxies.sub_users", "sub_users"),
+    ("POST", "/user/api/proxies/sub-user", "proxies.sub_user.create", "sub_user_create"),
+    ("GET", _SUB_USER, "proxies.sub_user.get", "sub_user_get"),
+    ("PATCH", _SUB_USER, "proxies.sub_user.edit", "sub_user_edit"),
+    ("DELETE", _SUB_USER, "proxies.sub_user.delete", "sub_user_delete"),
+    ("POST", f"{_SUB_USER}/data/add", "proxies.sub_user.data_add", "sub_user_data_add"),
+    (
+        "POST",
+        f"{_SUB_USER}/data/subtract",
+        "proxies.sub_user.data_subtract",
+        "sub_user_data_subtract",
+    ),
+    ("POST", f"{_SUB_USER}/password", "proxies.sub_user.password", "sub_user_password"),
+    ("GET", "/user/api/proxies/countries", "proxies.countries", "countries"),
+    ("GET", "/user/api/proxies/regions", "proxies.regions", "regions"),
+    ("GET", "/user/api/proxies/cities", "proxies.cities", "cities"),
+    ("GET", "/user/api/proxies/isps", "proxies.isps", "isps"),
 )
 
 

@@ -14,12 +14,17 @@ from types import MappingProxyType
 
 __all__ = [
     "ADDONS",
+    "BYTES_PER_GB",
     "CYCLES",
     "DEFAULT_STOCK",
+    "IP_PRODUCTS",
     "LIFETIME",
+    "P0F_SLOTS",
     "PRODUCTS",
     "PROMO_CODES",
+    "PROXY_TYPES",
     "Addon",
+    "AddonPrice",
     "Cycle",
     "Product",
     "ProductKind",
@@ -94,12 +99,28 @@ class PromoCode:
 
 
 @dataclass(frozen=True, slots=True)
+class AddonPrice:
+    """One catalog entry of an add-on: its id and unit price (cents per unit per period)."""
+
+    catalog_id: int
+    unit_price: int
+
+
+@dataclass(frozen=True, slots=True)
 class Addon:
-    """A purchasable add-on, priced per unit (``qty``), never discounted by promo codes."""
+    """A purchasable add-on, priced per unit (``qty``), never discounted by promo codes.
+
+    The price depends on the product and the billing cycle; a pair absent from ``prices`` cannot
+    carry the add-on (e.g. p0f slots on residential traffic or on a weekly Datacenter order).
+    """
 
     key: str
-    unit_price: int
+    prices: Mapping[tuple[str, str], AddonPrice]
     max_qty: int = field(default=100)
+
+    def price_for(self, product: str, cycle: str) -> AddonPrice | None:
+        """The catalog entry for ``product`` bought for ``cycle``, or None when unavailable."""
+        return self.prices.get((product, cycle))
 
 
 DATACENTER = "Datacenter Proxy"
@@ -210,7 +231,32 @@ PROMO_CODES: Mapping[str, PromoCode] = MappingProxyType(
     }
 )
 
-ADDONS: Mapping[str, Addon] = MappingProxyType({"p0f_slots": Addon("p0f_slots", 50)})
+#: p0f (OS-fingerprint) slots: Datacenter +30 cents per IP on monthly rentals only, ISP +60 cents
+#: per IP per month (the provider's docs); mobile plans' price is not published: 60 a month,
+#: 10 a day here. Residential and unmetered products cannot carry them.
+_P0F_PRICES = {
+    (DATACENTER, "monthly"): AddonPrice(101, 30),
+    (ISP, "monthly"): AddonPrice(102, 60),
+    (MOBILE_BASIC, "monthly"): AddonPrice(103, 60),
+    (MOBILE_BASIC, "day"): AddonPrice(104, 10),
+    (MOBILE_PRO, "monthly"): AddonPrice(105, 60),
+    (MOBILE_PRO, "day"): AddonPrice(106, 10),
+}
+P0F_SLOTS = "p0f_slots"
+
+ADDONS: Mapping[str, Addon] = MappingProxyType(
+    {P0F_SLOTS: Addon(P0F_SLOTS, MappingProxyType(_P0F_PRICES))}
+)
+
+#: Products whose orders have IPs (a proxy list, per-IP signatures).
+IP_PRODUCTS = frozenset({DATACENTER, ISP, MOBILE_BASIC, MOBILE_PRO})
+
+#: Residential traffic: the API's ``proxy_type`` values and the product that feeds each pool.
+PROXY_TYPES: Mapping[str, str] = MappingProxyType(
+    {"standart": RESIDENTIAL_STANDARD, "premium": RESIDENTIAL_PREMIUM}
+)
+#: Bytes in one GB of traffic (requests speak GB; profiles and sub-users report bytes).
+BYTES_PER_GB = 1024**3
 
 #: Initial stock (IPs or devices) per product and location; products without locations are
 #: unlimited and absent here.

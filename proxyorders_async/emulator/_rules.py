@@ -9,9 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ._catalog import ADDONS, CYCLES, LIFETIME, PROMO_CODES, Cycle, Product, ProductKind, PromoCode
+from ._catalog import (
+    ADDONS,
+    CYCLES,
+    LIFETIME,
+    PROMO_CODES,
+    AddonPrice,
+    Cycle,
+    Product,
+    ProductKind,
+    PromoCode,
+)
 from ._catalog import PRODUCTS as _PRODUCTS
 from ._errors import ApiError
 
@@ -19,12 +29,15 @@ __all__ = [
     "MAX_QUANTITY",
     "OrderRequest",
     "Quote",
+    "addon_price",
+    "charge",
     "loads_request_json",
     "parse_calculate_query",
     "parse_int_param",
     "parse_json_object",
     "parse_purchase_body",
     "price",
+    "promo_for",
     "reject_unknown",
 ]
 
@@ -88,8 +101,33 @@ def price(
     original = product.prices[cycle.name] * quantity
     percent = promo.percent if promo is not None else 0
     final = original - (original * percent + 50) // 100
-    addons_price = sum(ADDONS[key].unit_price * qty for key, qty in addons)
+    addons_price = sum(addon_price(key, product, cycle).unit_price * qty for key, qty in addons)
     return Quote(original, final, percent, addons_price)
+
+
+def addon_price(key: str, product: Product, cycle: Cycle) -> AddonPrice:
+    """The catalog entry of add-on ``key`` for ``product`` on ``cycle``, or a 400."""
+    entry = ADDONS[key].price_for(product.name, cycle.name)
+    if entry is None:
+        raise ApiError.bad_request(
+            f"Add-on '{key}' is not available for product '{product.name}' "
+            f"with cycle '{cycle.name}'"
+        )
+    return entry
+
+
+class _Wallet(Protocol):
+    balance: int
+
+
+def charge(wallet: _Wallet, amount: int) -> None:
+    """Take ``amount`` cents from the wallet, or a 400 when it holds less."""
+    if wallet.balance < amount:
+        raise ApiError.bad_request(
+            f"Insufficient balance: the order costs {amount} cents, "
+            f"the wallet holds {wallet.balance} cents"
+        )
+    wallet.balance -= amount
 
 
 def reject_unknown(keys: Any, allowed: frozenset[str], what: str) -> None:
@@ -207,7 +245,8 @@ def _location(product: Product, location: str | None) -> str | None:
     return location
 
 
-def _promo(code: str | None, product: Product, cycle: Cycle) -> PromoCode | None:
+def promo_for(code: str | None, product: Product, cycle: Cycle) -> PromoCode | None:
+    """The promo code ``code`` if it exists and applies to ``product`` on ``cycle``, else 400."""
     if code is None:
         return None
     promo = PROMO_CODES.get(code)
@@ -237,7 +276,7 @@ def build_request(
         raise ApiError.bad_request(f"Unknown product: '{product}' (known: {', '.join(_PRODUCTS)})")
     the_cycle = _cycle(found, cycle)
     the_location = _location(found, location)
-    promo = _promo(promo_code, found, the_cycle)
+    promo = promo_for(promo_code, found, the_cycle)
     if auto_renewal and not found.renewable:
         raise ApiError.bad_request(f"auto_renewal is not supported for product '{found.name}'")
     return OrderRequest(found, the_cycle, the_location, quantity, promo, auto_renewal, addons)

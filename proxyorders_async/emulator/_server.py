@@ -60,6 +60,9 @@ class Emulator:
         now: int = DEFAULT_NOW,
         journal: bool = True,
         shutdown_timeout: float = 1.0,
+        traffic_gb: Mapping[str, int] | None = None,
+        sub_users: int = 0,
+        p0f_orders: int = 0,
     ) -> None:
         """Create the state; nothing listens until :meth:`start`.
 
@@ -71,6 +74,11 @@ class Emulator:
         :param now: the frozen clock, epoch seconds (``store.now`` can be moved later).
         :param journal: False stops recording requests (long soak runs).
         :param shutdown_timeout: seconds ``stop()`` waits for in-flight (stalled) requests.
+        :param traffic_gb: ``{"standart": 50, "premium": 20}``: a paid residential order of that
+            many GB per ``proxy_type`` for the main account, feeding its traffic pool.
+        :param sub_users: sub-users (1 GB each, from the pool) per ``traffic_gb`` type.
+        :param p0f_orders: active monthly Datacenter orders (DE, 5 IPs) carrying 3 p0f slots,
+            one IP signed ``win10`` (see :meth:`Store.seed_p0f_orders`).
         """
         self.seed = seed
         self.store = Store(now=now, stock=stock)
@@ -80,6 +88,10 @@ class Emulator:
         )
         if orders:
             self.store.seed_orders(self.account, orders, seed)
+        if traffic_gb:
+            self.store.seed_residential(self.account, traffic_gb, sub_users)
+        if p0f_orders:
+            self.store.seed_p0f_orders(self.account, p0f_orders)
         self.faults = Faults(faults, seed=seed)
         self.journal = Journal(enabled=journal)
         self.settings = Settings(absolute_next=absolute_next, change_cycle_shape=change_cycle_shape)

@@ -17,16 +17,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._catalog import (
+    ADDONS,
     CYCLES,
+    DATACENTER,
     DEFAULT_STOCK,
+    LIFETIME,
+    P0F_SLOTS,
     PRODUCTS,
     PROMO_CODES,
+    PROXY_TYPES,
     Cycle,
     Product,
     ProductKind,
 )
+from ._dcisp import DcIspState
 from ._errors import ApiError
-from ._rules import OrderRequest, Quote, price
+from ._lines import AddonLine, new_lines
+from ._residential import Pool, ResidentialState
+from ._rules import OrderRequest, Quote, addon_price, charge, price, promo_for
 
 __all__ = [
     "DEFAULT_NOW",
@@ -48,6 +56,8 @@ _ON_HOLD_GRACE = 3 * _DAY  # an unpaid on-hold order is cancelled 3 days after e
 _FIRST_ID = 100_001
 _TAGS = ("scraping", "seo", "ads", "team-a", "team-b", "monitoring")
 _PROXY_NET = int(ipaddress.IPv4Address("100.64.0.0"))  # shared address space: never routable
+_NET_SIZE = 1 << 22
+_PROXY_TYPE_OF = {product: proxy_type for proxy_type, product in PROXY_TYPES.items()}
 
 
 def _iso(ts: int | None) -> str | None:
@@ -70,10 +80,72 @@ class Order:
     expires_at: int | None
     price_paid: int
     addons_price_paid: int = 0
-    addons: tuple[tuple[str, int], ...] = ()
+    addons: list[AddonLine] = field(default_factory=list)
     promo_code: str | None = None
     auto_renewal: bool | None = None
     tag: str | None = None
+    # Per-IP state of orders with IPs. An IP is an index into the order's address block, so its
+    # address and ports never change; None means "every index below quantity" (not materialized,
+    # which keeps seeding 100k orders cheap).
+    ip_slots: list[int] | None = field(default=None, repr=False)
+    dropping: set[int] = field(default_factory=set, repr=False)  # del-np: gone at renewal
+    signatures: dict[int, str] = field(default_factory=dict, repr=False)
+    p0f_used: int = 0  # slots taken by first signatures; never given back
+
+    def line(self, key: str) -> AddonLine | None:
+        """The add-on line of ``key``, if any."""
+        return next((line for line in self.addons if line.addon_key == key), None)
+
+    def addon_quantities(self, *, upcoming: bool = False) -> tuple[tuple[str, int], ...]:
+        """``(key, qty)`` of each line now, or after the next renewal when ``upcoming``."""
+        pairs = ((line.addon_key, line.qty_next if upcoming else line.qty) for line in self.addons)
+        return tuple((key, qty) for key, qty in pairs if qty > 0)
+
+    def slots(self) -> list[int]:
+        """Indices of the order's IPs (materialized on first use)."""
+        if self.ip_slots is None:
+            self.ip_slots = list(range(self.quantity))
+        return self.ip_slots
+
+    def ip(self, index: int) -> str:
+        """The address of IP ``index`` (in the shared address space, never routable)."""
+        base = (self.order_id * 1024) % _NET_SIZE
+        return str(ipaddress.IPv4Address(_PROXY_NET + (base + index) % _NET_SIZE))
+
+    def index_of(self, ip: str, members: set[int]) -> int | None:
+        """The index of ``ip`` if it is in ``members`` (a set of this order's indices)."""
+        try:
+            value = int(ipaddress.IPv4Address(ip))
+        except ValueError:
+            return None
+        base = (self.order_id * 1024) % _NET_SIZE
+        index = (value - _PROXY_NET - base) % _NET_SIZE
+        return index if index in members else None
+
+    def roll_over(self, addon_prices: dict[str, tuple[int, int]]) -> None:
+        """Start a new period: apply pending add-on changes and drop IPs marked for deletion.
+
+        ``addon_prices`` maps each surviving add-on to its ``(catalog_id, unit price)`` now.
+        """
+        lines = []
+        for line in self.addons:
+            qty = line.qty_next
+            if qty > 0:
+                line.catalog_id, line.price_per_unit = addon_prices[line.addon_key]
+                line.qty, line.pending, line.next_qty = qty, None, 0
+                lines.append(line)
+        self.addons = lines
+        if self.dropping:
+            self.ip_slots = [i for i in self.slots() if i not in self.dropping]
+            for index in self.dropping:
+                self.signatures.pop(index, None)
+            self.dropping = set()
+
+    def _p0f_qty(self, *, upcoming: bool) -> int:
+        line = self.line(P0F_SLOTS)
+        if line is None:
+            return 0
+        return line.qty_next if upcoming else line.qty
 
     def list_item(self) -> dict[str, Any]:
         """The item of ``GET /user/api/orders``; ``status``/``location``/``quantity`` are extra
@@ -104,7 +176,10 @@ class Order:
             "quantity": self.quantity,
             "price_paid": self.price_paid,
             "addons_price_paid": self.addons_price_paid,
-            "addons": [{"addon_key": k, "qty": q} for k, q in self.addons],
+            "addons": [line.as_json() for line in self.addons],
+            "p0f_slots_available": self._p0f_qty(upcoming=False),
+            "p0f_slots_used": self.p0f_used,
+            "p0f_slots_next": self._p0f_qty(upcoming=True),
             "status": self.status,
             "created_at": _iso(self.created_at),
             "expires_at": _iso(self.expires_at),
@@ -123,6 +198,8 @@ class Account:
     balance: int
     restricted_cycles: frozenset[str] = frozenset()
     orders: dict[int, Order] = field(default_factory=dict, repr=False)
+    pools: dict[str, Pool] = field(default_factory=dict, repr=False)
+    """Residential traffic by ``proxy_type`` (``standart``/``premium``)."""
     # status -> ascending order ids; "all" holds every id. Kept sorted by every mutation.
     _index: dict[str, list[int]] = field(
         default_factory=lambda: {s: [] for s in LISTABLE_STATUSES}, repr=False
@@ -193,7 +270,7 @@ def _remove(ids: list[int], order_id: int) -> None:
         del ids[i]
 
 
-class Store:
+class Store(DcIspState, ResidentialState):
     """All mutable emulator state. Reach it as ``Emulator.store`` to inspect or arrange tests."""
 
     def __init__(
@@ -263,7 +340,7 @@ class Store:
                     f"Insufficient stock: {available} available for '{req.product.name}' "
                     f"in {location}, {req.quantity} requested"
                 )
-        _charge(account, quote.total)
+        charge(account, quote.total)
         if req.product.tracks_stock:
             self.stock[key] -= req.quantity
         order = Order(
@@ -277,11 +354,14 @@ class Store:
             expires_at=None if req.cycle.days is None else self.now + req.cycle.days * _DAY,
             price_paid=quote.final_price,
             addons_price_paid=quote.addons_price,
-            addons=req.addons,
+            addons=new_lines(req.product, req.cycle, req.addons),
             promo_code=req.promo.code if req.promo else None,
             auto_renewal=req.auto_renewal if req.product.renewable else None,
         )
         account.add(order)
+        proxy_type = _PROXY_TYPE_OF.get(req.product.name)
+        if proxy_type is not None:
+            self.feed_pool(account, proxy_type, req.quantity)
         return order
 
     # -- order operations -----------------------------------------------------------------
@@ -305,6 +385,13 @@ class Store:
             promo = None
         order.cycle = new_cycle
         order.promo_code = promo.code if promo else None
+        for line in order.addons:
+            # An add-on the new cycle cannot carry (p0f on a weekly DC order) ends at renewal.
+            available = ADDONS[line.addon_key].price_for(order.product.name, cycle) is not None
+            if not available:
+                line.pending, line.next_qty = "cancel", 0
+            elif line.pending == "cancel":
+                line.pending = None
         return order, price(order.product, new_cycle, order.quantity, promo)
 
     def set_auto_renewal(self, account: Account, order_id: int, enabled: bool) -> Order:
@@ -321,11 +408,33 @@ class Store:
                 f"Only on-hold orders can be renewed; order {order_id} is {order.status}"
             )
         promo = PROMO_CODES.get(order.promo_code) if order.promo_code else None
-        quote = price(order.product, order.cycle, order.quantity, promo, order.addons)
-        _charge(account, quote.total)
+        upcoming = order.addon_quantities(upcoming=True)
+        quote = price(order.product, order.cycle, order.quantity, promo, upcoming)
+        charge(account, quote.total)
+        entries = {key: addon_price(key, order.product, order.cycle) for key, _ in upcoming}
+        order.roll_over({k: (e.catalog_id, e.unit_price) for k, e in entries.items()})
         start = max(order.expires_at or self.now, self.now)
         order.expires_at = start + order.cycle.days * _DAY
         account.set_status(order_id, "active")
+        return order
+
+    def add_bandwidth(
+        self, account: Account, order_id: int, gb: int, promo_code: str | None
+    ) -> Order:
+        """Charge ``gb`` GB at the order's per-GB price (promo applied) and feed the pool."""
+        order = account.get(order_id)
+        proxy_type = _PROXY_TYPE_OF.get(order.product.name)
+        if proxy_type is None:
+            raise ApiError.bad_request(
+                f"Traffic can only be added to Standart or Premium Residential orders; "
+                f"order {order_id} is '{order.product.name}'"
+            )
+        promo = promo_for(promo_code, order.product, order.cycle)
+        cost = price(order.product, order.cycle, gb, promo).final_price
+        charge(account, cost)
+        order.quantity += gb
+        order.price_paid += cost
+        self.feed_pool(account, proxy_type, gb)
         return order
 
     def set_tag(self, account: Account, order_id: int, tag: str) -> Order:
@@ -369,33 +478,69 @@ class Store:
         """Add ``count`` historical orders derived only from ``seed`` and ``now``."""
         _Seeder(self, random.Random(seed)).run(account, count)
 
+    def seed_residential(
+        self, account: Account, traffic_gb: Mapping[str, int], sub_users: int = 0
+    ) -> list[Order]:
+        """Give ``account`` one paid residential order of ``traffic_gb[proxy_type]`` GB per type,
+        and ``sub_users`` sub-users of 1 GB each per type (named ``<type>-user-<n>``).
+
+        Nothing is charged; ids, names and passwords depend only on the order of calls.
+        """
+        orders = []
+        for proxy_type, gb in traffic_gb.items():
+            product = PRODUCTS[PROXY_TYPES[proxy_type]]
+            cycle = CYCLES[LIFETIME]
+            cost = price(product, cycle, gb, None).final_price
+            order = Order(self._new_id(), product, cycle, None, gb, "active", self.now, None, cost)
+            account.add(order)
+            self.feed_pool(account, proxy_type, gb)
+            for n in range(1, sub_users + 1):
+                self.create_sub_user(account, proxy_type, f"{proxy_type}-user-{n}", 1)
+            orders.append(order)
+        return orders
+
+    def seed_p0f_orders(
+        self, account: Account, count: int, *, quantity: int = 5, slots: int = 3, signed: int = 1
+    ) -> list[Order]:
+        """Add ``count`` active monthly Datacenter orders (DE, ``quantity`` IPs) carrying
+        ``slots`` p0f slots, their first ``signed`` IPs signed ``win10``. Nothing is charged."""
+        product, cycle = PRODUCTS[DATACENTER], CYCLES["monthly"]
+        assert cycle.days is not None
+        orders = []
+        for _ in range(count):
+            quote = price(product, cycle, quantity, None, ((P0F_SLOTS, slots),))
+            order = Order(
+                self._new_id(), product, cycle, "DE", quantity, "active", self.now,
+                self.now + cycle.days * _DAY, quote.final_price, quote.addons_price,
+                new_lines(product, cycle, ((P0F_SLOTS, slots),)), auto_renewal=False,
+            )  # fmt: skip
+            order.signatures = dict.fromkeys(range(min(signed, slots, quantity)), "win10")
+            order.p0f_used = len(order.signatures)
+            account.add(order)
+            orders.append(order)
+        return orders
+
     def proxies(self, order: Order, secret: str) -> list[dict[str, Any]]:
-        """The proxy list of an active DC/ISP order, derived from its id (stable)."""
+        """The proxy list of an active order with IPs, derived from its id (stable).
+
+        IPs marked for deletion stay listed until the renewal drops them.
+        """
         digest = hashlib.blake2b(f"{secret}:{order.order_id}".encode(), digest_size=16).hexdigest()
         until = _iso(order.expires_at)
-        base = (order.order_id * 1024) % (1 << 22)
+        signatures = order.signatures
         return [
             {
-                "ip": str(ipaddress.IPv4Address(_PROXY_NET + (base + i) % (1 << 22))),
+                "ip": order.ip(i),
                 "username": f"u{order.order_id}",
                 "password": digest[:16],
                 "http_port": 10_000 + i,
                 "socks_port": 20_000 + i,
                 "until": until,
                 "status": "active",
-                "signature": digest[16:],
+                "signature": signatures.get(i),
             }
-            for i in range(order.quantity)
+            for i in order.slots()
         ]
-
-
-def _charge(account: Account, amount: int) -> None:
-    if account.balance < amount:
-        raise ApiError.bad_request(
-            f"Insufficient balance: the order costs {amount} cents, "
-            f"the wallet holds {account.balance} cents"
-        )
-    account.balance -= amount
 
 
 def _dc_isp_order(account: Account, order_id: int, what: str) -> Order:
@@ -457,6 +602,9 @@ class _Seeder:
             # Ids grow with i, so appending keeps every index sorted.
             index["all"].append(order.order_id)
             index[order.status].append(order.order_id)
+            proxy_type = _PROXY_TYPE_OF.get(order.product.name)
+            if proxy_type is not None:  # residential history feeds the traffic pools
+                store.feed_pool(account, proxy_type, order.quantity)
 
     def _order(
         self, order_id: int, variant: tuple[Product, Cycle, str | None], status: str, quantity: int
@@ -469,6 +617,7 @@ class _Seeder:
             self.save10 if r3 > 0.9 and self.save10.applies_to(product.name, cycle.name) else None
         )
         addons: tuple[tuple[str, int], ...] = ()
+        p0f = ADDONS[P0F_SLOTS].price_for(product.name, cycle.name)
         if cycle.days is None:
             expires, auto_renewal = None, None
             if status == "on-hold":  # lifetime orders never wait for payment
@@ -483,8 +632,8 @@ class _Seeder:
                 expires = now - _ON_HOLD_GRACE - int(r2 * 365 * _DAY)
             created = min(created, expires - length)  # bought before the current period began
             auto_renewal = r3 < 0.4
-            if product.kind is ProductKind.DC_ISP and r3 < 0.1:
-                addons = (("p0f_slots", 1 + int(r2 * 20)),)
+            if p0f is not None and r3 < 0.1:
+                addons = ((P0F_SLOTS, 1 + int(r2 * 20)),)
         quote = price(product, cycle, quantity, promo, addons)
         return Order(
             order_id,
@@ -497,7 +646,7 @@ class _Seeder:
             expires,
             quote.final_price,
             quote.addons_price,
-            addons,
+            new_lines(product, cycle, addons),
             promo.code if promo else None,
             auto_renewal,
             _TAGS[int(r1 * 1000) % len(_TAGS)] if r2 < 0.25 else None,

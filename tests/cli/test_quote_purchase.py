@@ -33,7 +33,7 @@ async def test_quote_table(cli: Run) -> None:
     assert "$12.00" in result.out  # list price: 10 IPs at $1.20
     assert "10%" in result.out
     assert "$10.80" in result.out
-    assert "$12.30" in result.out  # plus 3 add-ons at $0.50
+    assert "$11.70" in result.out  # plus 3 p0f slots at $0.30 (monthly Datacenter)
 
 
 async def test_quote_json(cli: Run, emu: Emulator) -> None:

@@ -118,7 +118,10 @@ async def test_purchase_rejects_malformed_requests(
         ({"product": "Residential Proxy NEW", "cycle": "day", "promo_code": "WELCOME5"}, 142),
         ({"product": "Mobile Proxy Basic", "cycle": "monthly", "location": None}, 5500),
         ({**DC_MONTHLY, "addons": [{"addon_key": "p0f_slots", "qty": 5}],
-          "promo_code": "SAVE10"}, 108 + 250),
+          "promo_code": "SAVE10"}, 108 + 5 * 30),
+        ({**ISP, "addons": [{"addon_key": "p0f_slots", "qty": 2}]}, 200 + 2 * 60),
+        ({"product": "Mobile Proxy Basic", "cycle": "day", "location": "US",
+          "addons": [{"addon_key": "p0f_slots", "qty": 1}]}, 400 + 10),
         ({**DC_MONTHLY, "addons": None, "promo_code": None}, 120),
     ],
 )  # fmt: skip
@@ -235,8 +238,8 @@ async def test_calculate_charges_nothing_and_ignores_stock(api: Api, emu: Emulat
         "original_price": 1200,
         "final_price": 1080,
         "discount_percent": 10,
-        "addons_price": 250,
-        "total_with_addons": 1330,
+        "addons_price": 150,
+        "total_with_addons": 1230,
     }
     assert emu.account.balance == before
     assert emu.journal_for("orders.calculate")[-1].status == 200
@@ -476,7 +479,7 @@ async def test_renew_charges_and_extends(api: Api, emu: Emulator) -> None:
     before = emu.account.balance
     status, _ = await api.post(f"/user/api/orders/{order_id}/renew", json={})
     assert status == 200
-    assert emu.account.balance == before - (240 + 100)
+    assert emu.account.balance == before - (240 + 2 * 30)
     order = emu.account.get(order_id)
     assert order.status == "active"
     assert order.expires_at == emu.store.now + 30 * 86_400

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 import proxyorders_async.emulator as emulator_module
 from proxyorders_async.emulator import (
+    ADDONS,
+    BYTES_PER_GB,
     CYCLES,
+    DEFAULT_BALANCE,
     DEFAULT_NOW,
     LIFETIME,
+    P0F_SLOTS,
     PRODUCTS,
     PROMO_CODES,
+    PROXY_TYPES,
     ROUTE_NAMES,
     Emulator,
     price,
 )
+from proxyorders_async.emulator.__main__ import _parser
 from proxyorders_async.emulator._app import _ROUTE_TABLE
 
 
@@ -60,7 +67,7 @@ def test_seeded_orders_are_consistent() -> None:
             else:
                 assert order.expires_at <= now - 3 * 86_400
         promo = PROMO_CODES[order.promo_code] if order.promo_code else None
-        quote = price(order.product, order.cycle, order.quantity, promo, order.addons)
+        quote = price(order.product, order.cycle, order.quantity, promo, order.addon_quantities())
         assert (order.price_paid, order.addons_price_paid) == (
             quote.final_price,
             quote.addons_price,
@@ -119,3 +126,76 @@ def test_public_surface_is_sorted_and_exported() -> None:
     assert names == sorted(names, key=lambda n: (not n.isupper(), not n[0].isupper(), n))
     assert all(hasattr(emulator_module, name) for name in names)
     assert {"Emulator", "FaultSpec", "Faults", "JournalEntry", "create_app"} <= set(names)
+
+
+def _residential_snapshot(emu: Emulator) -> list[object]:
+    return [
+        (
+            t,
+            p.data,
+            p.password,
+            [(u.user_id, u.first_name, u.password, u.data) for u in p.sub_users.values()],
+        )
+        for t, p in emu.account.pools.items()
+    ]
+
+
+def test_residential_and_p0f_seeding_is_deterministic() -> None:
+    def make() -> Emulator:
+        return Emulator(
+            seed=4, traffic_gb={"standart": 10, "premium": 3}, sub_users=2, p0f_orders=2
+        )
+
+    a, b = make(), make()
+    assert _residential_snapshot(a) == _residential_snapshot(b)
+    assert _snapshot(a) == _snapshot(b)
+    assert a.account.balance == DEFAULT_BALANCE  # seeding charges nothing
+    standard = a.account.pools["standart"]
+    # The owner holds what the sub-users were not given: 10 GB bought, 2 x 1 GB handed out.
+    assert (standard.data, standard.data_remain) == (8 * BYTES_PER_GB, 8 * BYTES_PER_GB)
+    assert [u.first_name for u in standard.sub_users.values()] == [
+        "standart-user-1",
+        "standart-user-2",
+    ]
+    residential = [o for o in a.account if o.product.name.endswith("Residential Proxy")]
+    assert [(o.product.name, o.quantity) for o in residential] == [
+        ("Standart Residential Proxy", 10),
+        ("Premium Residential Proxy", 3),
+    ]
+    p0f = [o.detail() for o in a.account if o.addons]
+    assert len(p0f) == 2
+    for order in p0f:
+        assert (order["product_name"], order["cycle_name"], order["quantity"]) == (
+            "Datacenter Proxy",
+            "monthly",
+            5,
+        )
+        assert (order["p0f_slots_available"], order["p0f_slots_used"]) == (3, 1)
+        assert order["addons_price_paid"] == 3 * 30
+
+
+def test_seeded_history_feeds_pools_and_prices_add_ons_from_the_catalog() -> None:
+    emu = Emulator(orders=3000, seed=9)
+    for proxy_type, product in PROXY_TYPES.items():
+        bought = sum(o.quantity for o in emu.account if o.product.name == product)
+        assert bought > 0
+        assert emu.account.pools[proxy_type].data == bought * BYTES_PER_GB
+    with_addons = [o for o in emu.account if o.addons]
+    assert with_addons
+    for order in with_addons:
+        assert ADDONS[P0F_SLOTS].price_for(order.product.name, order.cycle.name) is not None
+        (line,) = order.addons
+        assert line.pending is None
+
+
+def test_the_command_line_seeds_traffic_and_p0f_orders(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--traffic", "standart=5", "--traffic", "premium=2", "--sub-users", "3"]
+    args = _parser().parse_args([*argv, "--p0f-orders", "1"])
+    assert (dict(args.traffic), args.sub_users, args.p0f_orders) == (
+        {"standart": 5, "premium": 2},
+        3,
+        1,
+    )
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--traffic", "unmetered=5"])
+    assert "expected TYPE=GB" in capsys.readouterr().err

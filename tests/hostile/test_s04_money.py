@@ -70,7 +70,7 @@ async def test_purchases_and_renewals_under_faults_never_charge_twice() -> None:
                 o.cycle,
                 o.quantity,
                 PROMO_CODES[o.promo_code] if o.promo_code else None,
-                o.addons,
+                o.addon_quantities(upcoming=True),
             ).total
             for o in on_hold
         }

@@ -154,7 +154,8 @@ async def test_an_int_subclass_never_writes_a_path_query_or_body(
     (sent,) = emu.journal_for("orders.purchase")
     assert sent.body["quantity"] == 2
     assert sent.body["addons"] == [{"addon_key": "p0f_slots", "qty": 3}]
-    assert (emu.account.get(oid).quantity, emu.account.get(oid).addons) == (2, (("p0f_slots", 3),))
+    order = emu.account.get(oid)
+    assert (order.quantity, order.addon_quantities()) == (2, (("p0f_slots", 3),))
     emu.clear_journal()
     sly = Sly(oid)
     await client.orders.get(sly)
