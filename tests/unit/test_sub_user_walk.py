@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -113,3 +114,18 @@ async def test_a_list_that_stops_advancing_is_stopped_within_the_window(
         async for _ in client.sub_users.iter("standart", page_size=4):
             pass
     assert len(sent_urls(m)) <= 17  # periods 2 and 3 stop at page 16 (plus one fetched ahead)
+
+
+async def test_the_walk_requests_at_most_one_page_ahead(
+    m: aioresponses, client: ProxyOrdersClient
+) -> None:
+    serve(m, list(range(50)), count=50)
+    walk = client.sub_users.iter("standart", page_size=5)
+    ahead = []
+    async for item in walk:
+        n = int(item.user_id.removeprefix("su-"))
+        for _ in range(3):  # let any fetch the walk started run
+            await asyncio.sleep(0)
+        ahead.append(len(sent_urls(m)) - (n // 5 + 1))
+    assert max(ahead) == 1 and min(ahead) >= 0
+    assert len(sent_urls(m)) == 10
