@@ -57,7 +57,8 @@ from ._models import (
     UnmeteredResidentialPurchase,
 )
 from ._pagination import OrderIterator, PageIterator
-from ._retry import RetryPolicy
+from ._raw import RawResponse, RawResponseClient
+from ._retry import RetryPolicy, Safety
 from ._validation import OrderStatus
 from ._version import __version__
 from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
@@ -109,7 +110,10 @@ __all__ = [
     "PurchaseResult",
     "QuoteRequest",
     "RateLimitError",
+    "RawResponse",
+    "RawResponseClient",
     "RetryPolicy",
+    "Safety",
     "StandardResidentialPurchase",
     "StockLevel",
     "UnmeteredResidentialPurchase",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import json
 import logging
 import math
 import os
 import random
+import ssl as ssl_module
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
 import aiohttp
@@ -18,6 +20,7 @@ import attrs
 import cattrs
 from yarl import URL
 
+from ._adhoc import adhoc_request
 from ._converters import describe_error
 from ._endpoints import Endpoint, Request
 from ._exceptions import (
@@ -29,6 +32,7 @@ from ._exceptions import (
     OutcomeUnknownError,
     PurchaseOutcomeUnknownError,
 )
+from ._extras import add_extra_query, check_extra_headers, check_extra_query, with_extra
 from ._protocol import (
     DEFAULT_BASE_URL,
     Outcome,
@@ -38,7 +42,9 @@ from ._protocol import (
     normalize_base_url,
 )
 from ._quotes import QuoteSharer
+from ._raw import RawResponseClient, capturing, last_headers, note_response
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
+from ._session_config import SessionSettings, check_session_settings
 from ._settings import BASE_URL_ENV, check_token
 from ._version import __version__
 from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
@@ -85,6 +91,9 @@ class _Options:
             takes_self=True,
         ),
     )
+    # Per-call additions (with_options), already checked by _extras.
+    extra_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    extra_query: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 class _State(enum.Enum):
@@ -140,6 +149,16 @@ class _Core:
             "Accept": "application/json",
         }
         self.json_headers = {**self.headers, "Content-Type": "application/json"}
+        self.settings = SessionSettings()
+        self.request_options: dict[str, Any] = {}
+
+    def configure(self, settings: SessionSettings) -> None:
+        """Apply the owned session's settings (proxy, TLS, environment, tracing)."""
+        self.settings = settings
+        self.request_options = settings.request_kwargs(self.base_url)
+        extra = settings.plain_http_headers(self.base_url)
+        self.headers.update(extra)
+        self.json_headers.update(extra)
 
     def redact(self, text: str) -> str:
         """``text`` with the API key masked (for messages built from what a server sent)."""
@@ -154,8 +173,12 @@ class _Core:
             raise ClientClosedError("this ProxyOrdersClient is closed; create a new one")
         if self.session is None:
             # Created lazily, inside the running loop, exactly once (no await in between).
-            connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
-            self.session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+            connector = aiohttp.TCPConnector(
+                limit=self.max_connections, ttl_dns_cache=300, **self.settings.connector_kwargs()
+            )
+            self.session = aiohttp.ClientSession(
+                connector=connector, raise_for_status=False, **self.settings.session_kwargs()
+            )
         elif self.session.closed:
             raise ClientClosedError("the aiohttp session given to ProxyOrdersClient is closed")
         if self.slots is None:
@@ -247,6 +270,13 @@ class ProxyOrdersClient:
     ``quote_cache_ttl`` (seconds, off by default) lets identical price quotes be served from a
     short cache; identical quotes in flight always share one request. Plain-http base URLs are
     refused unless the host is loopback or ``allow_http=True``.
+
+    The session the client builds can go through a ``proxy`` (``"http://host:3128"``, with
+    ``proxy_auth=aiohttp.BasicAuth(...)`` or credentials in the URL; they are never logged),
+    use ``ssl`` (an ``ssl.SSLContext``, or ``False`` to skip certificate checks: only for a
+    test server), honour ``HTTP(S)_PROXY``/``NO_PROXY`` and ``.netrc`` with ``trust_env=True``,
+    and report to aiohttp ``trace_configs``. With ``session=`` configure your own session
+    instead: passing these too is a :class:`ConfigurationError`.
     """
 
     orders: OrdersResource
@@ -269,6 +299,11 @@ class ProxyOrdersClient:
         retry_policy: RetryPolicy | None = None,
         quote_cache_ttl: float | None = None,
         allow_http: bool = False,
+        proxy: str | URL | None = None,
+        proxy_auth: aiohttp.BasicAuth | None = None,
+        ssl: ssl_module.SSLContext | bool | None = None,
+        trust_env: bool = False,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
     ) -> None:
         checked_token = check_token(token)
         url = normalize_base_url(
@@ -303,6 +338,18 @@ class ProxyOrdersClient:
             if quote_cache_ttl is None
             else _check_seconds("quote_cache_ttl", quote_cache_ttl),
         )
+        self._core.configure(
+            check_session_settings(
+                session=session,
+                base_url=url,
+                allow_http=allow_http,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                ssl=ssl,
+                trust_env=trust_env,
+                trace_configs=trace_configs,
+            )
+        )
         self._options = _Options(
             timeout=_check_seconds("timeout", timeout),
             connect_timeout=_check_seconds("connect_timeout", connect_timeout),
@@ -336,10 +383,18 @@ class ProxyOrdersClient:
         max_retries: int | None = None,
         deadline: float | None = None,
         connect_timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
     ) -> ProxyOrdersClient:
         """A view of this client with other per-call settings, sharing its session::
 
             await client.with_options(deadline=5, max_retries=0).orders.get(42)
+
+        ``extra_headers`` and ``extra_query`` (str names and values, no CR/LF) are added to
+        every request of the view, on top of any the client already has. ``Authorization``,
+        ``Proxy-Authorization``, ``Host`` and the body framing headers cannot be set; an extra
+        query parameter the call already sends (``limit``, ``offset``, ...) is refused when the
+        call is made, before anything is sent.
 
         The view is cheap; it is not closed separately (closing it closes nothing).
         """
@@ -356,12 +411,94 @@ class ProxyOrdersClient:
             # One check for the knob, wherever it is set: RetryPolicy's.
             attrs.evolve(self._core.retry_policy, max_retries=max_retries)
             options = attrs.evolve(options, max_retries=max_retries)
+        if extra_headers is not None:
+            merged = with_extra(options.extra_headers, check_extra_headers(extra_headers))
+            options = attrs.evolve(options, extra_headers=merged)
+        if extra_query is not None:
+            query = {**options.extra_query, **check_extra_query(extra_query)}
+            options = attrs.evolve(options, extra_query=query)
         view = object.__new__(type(self))
         view._core = self._core
         view._options = options
         view._is_view = True
         view._attach_resources()
         return view
+
+    @functools.cached_property
+    def with_raw_response(self) -> RawResponseClient:
+        """The same calls, returning a :class:`RawResponse` (status, headers, url, parsed)::
+
+            raw = await client.with_raw_response.orders.get(42)
+            print(raw.status, raw.headers.get("Date"), raw.parsed.status)
+
+        It uses this client's (or view's) options, retries and safety classes unchanged.
+        """
+        return RawResponseClient(self, _ClientTransport(self))
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = ...,
+        json: Any = ...,
+        cast_to: type[T],
+        safety: Safety | None = ...,
+        advice: str | None = ...,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = ...,
+        json: Any = ...,
+        cast_to: None = ...,
+        safety: Safety | None = ...,
+        advice: str | None = ...,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        json: Any = None,
+        cast_to: type[Any] | None = None,
+        safety: Safety | None = None,
+        advice: str | None = None,
+    ) -> Any:
+        """Call an endpoint the SDK does not model yet, with the client's retries and limits::
+
+            data = await client.request("GET", "/user/api/geo/countries", params={"type": "dc"})
+
+        ``path`` is relative to the base URL (a URL on the base URL's origin is accepted too);
+        another origin, ``//host`` or a ``..`` segment is an :class:`InvalidArgumentError`
+        before anything is sent. ``params`` values are str, int or bool (None is left out);
+        ``json`` is the body. ``cast_to`` an attrs class structures the response with the
+        SDK's converter; ``None`` returns the decoded JSON.
+
+        ``safety`` defaults to ``Safety.IDEMPOTENT`` for GET, PUT and DELETE and
+        ``Safety.NOT_IDEMPOTENT`` for POST and PATCH (never resent once it may have reached the
+        server). Pass ``Safety.CHARGES`` for anything that takes money, and ``advice`` to say
+        what to check after an unknown outcome (a generic one is used otherwise). An operation
+        the SDK knows keeps its own safety class and advice: a lower ``safety`` is refused.
+        """
+        request = adhoc_request(
+            self._core.base_url,
+            method,
+            path,
+            params=params,
+            json=json,
+            cast_to=cast_to,
+            safety=safety,
+            advice=advice,
+        )
+        return await capturing(self._send, request)
 
     async def close(self) -> None:
         """Close the session if this client created it; a borrowed session stays open."""
@@ -426,6 +563,8 @@ class ProxyOrdersClient:
             request = request.at(url, decode)
         endpoint, json_body = request.endpoint, request.body
         target = request.url_under(self._core.base_url)
+        if self._options.extra_query:
+            target = add_extra_query(target, self._options.extra_query)
         shown = str(target)
         try:
             data, status, attempts = await self._request(endpoint, target, shown, json_body)
@@ -446,6 +585,7 @@ class ProxyOrdersClient:
                 url=shown,
                 attempts=attempts,
             )
+            error.headers = last_headers() or error.headers
             if endpoint.safety is not Safety.IDEMPOTENT:
                 raise self._unknown_outcome(endpoint, shown, attempts, json_body, status) from error
             raise error from exc
@@ -515,14 +655,24 @@ class ProxyOrdersClient:
         core = self._core
         loop = asyncio.get_running_loop()
         headers = core.headers if body is None else core.json_headers
+        if self._options.extra_headers:
+            headers = with_extra(headers, self._options.extra_headers)
+        response_headers: Mapping[str, str] | None = None
         status, reason = 0, ""
         retry_after: float | None = None
         started = loop.time()
         try:
             async with session.request(
-                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                **core.request_options,
             ) as response:
                 status = response.status
+                response_headers = response.headers  # a view: copied only if needed
                 raw = core.redact_body(await self._read_body(response))
                 if status >= 300 or status < 200:  # only error statuses need these
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -542,7 +692,7 @@ class ProxyOrdersClient:
                     elapsed_ms,
                     attempt,
                 )
-            return interpret_response(
+            outcome = interpret_response(
                 status,
                 raw,
                 reason=reason,
@@ -550,6 +700,9 @@ class ProxyOrdersClient:
                 method=method,
                 url=shown,
                 attempts=attempt,
+            )
+            return note_response(
+                outcome, response_headers, core.redact, method=method, url=shown, attempt=attempt
             )
         finally:
             core.release_slot()
@@ -625,6 +778,7 @@ class ProxyOrdersClient:
             request=request,
             status=status,
             advice=endpoint.advice,
+            headers=None if status is None else last_headers(),
         )
 
 
@@ -645,4 +799,4 @@ class _ClientTransport:
         return self._client._core.quotes
 
     async def send(self, request: Request[T]) -> T:
-        return await self._client._send(request)
+        return await capturing(self._client._send, request)

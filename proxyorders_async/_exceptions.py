@@ -28,7 +28,10 @@ number of HTTP attempts made before it was raised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 __all__ = [
     "APIConnectionError",
@@ -120,7 +123,13 @@ class APITimeoutError(APIConnectionError):
 
 
 class _ResponseError(APIError):
-    """An error about a response that did arrive: carries its ``status`` and ``body``."""
+    """An error about a response that did arrive: carries its ``status``, ``body`` and
+    ``headers``.
+
+    ``headers`` is an immutable, case-insensitive mapping of the response headers, with the
+    values of ``Authorization``, ``Proxy-Authorization``, ``Cookie`` and ``Set-Cookie`` and any
+    echo of the API key masked as ``***``. It never appears in ``str()`` or ``repr()``.
+    """
 
     def __init__(
         self,
@@ -131,10 +140,12 @@ class _ResponseError(APIError):
         method: str,
         url: str,
         attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.status = status
         self.body = body
+        self.headers: CIMultiDictProxy[str] = _headers(headers)
 
 
 class APIStatusError(_ResponseError):
@@ -185,9 +196,16 @@ class RateLimitError(APIStatusError):
         url: str,
         attempts: int = 1,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
-            message, status=status, body=body, method=method, url=url, attempts=attempts
+            message,
+            status=status,
+            body=body,
+            method=method,
+            url=url,
+            attempts=attempts,
+            headers=headers,
         )
         self.retry_after = retry_after
 
@@ -214,7 +232,8 @@ class OutcomeUnknownError(APIError):
     No definite answer came back (a 5xx, a dropped connection, a timeout, an unreadable success
     body) and repeating the request could do it twice, so the SDK did not retry it. ``advice``
     says what to look at before acting again; ``request`` is the JSON body that was sent (never
-    the token), ``status`` the HTTP status if one arrived, and ``__cause__`` the failure.
+    the token), ``status`` the HTTP status if one arrived, ``headers`` that response's headers
+    (masked as on :class:`APIStatusError`; empty if none arrived) and ``__cause__`` the failure.
     """
 
     def __init__(
@@ -227,11 +246,13 @@ class OutcomeUnknownError(APIError):
         request: Any = None,
         status: int | None = None,
         advice: str = "",
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.request = request
         self.status = status
         self.advice = advice
+        self.headers: CIMultiDictProxy[str] = _headers(headers)
 
 
 class PurchaseOutcomeUnknownError(OutcomeUnknownError):
@@ -244,6 +265,18 @@ class PurchaseOutcomeUnknownError(OutcomeUnknownError):
     ``client.account.me()``. ``request`` is the JSON body that was sent (never the token),
     ``status`` the HTTP status if one arrived, and ``__cause__`` the underlying failure.
     """
+
+
+def _no_headers() -> CIMultiDictProxy[str]:
+    return CIMultiDictProxy(CIMultiDict())
+
+
+def _headers(headers: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
+    if headers is None:
+        return _no_headers()
+    if isinstance(headers, CIMultiDictProxy):
+        return headers
+    return CIMultiDictProxy(CIMultiDict(headers))
 
 
 def excerpt(text: str) -> str:
