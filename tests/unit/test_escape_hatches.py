@@ -389,7 +389,7 @@ async def test_an_idempotent_post_is_retried_when_declared(
 async def test_a_known_charging_endpoint_keeps_its_safety_class(
     m: aioresponses, client: ProxyOrdersClient
 ) -> None:
-    with pytest.raises(InvalidArgumentError, match="orders.renew") as refused:
+    with pytest.raises(InvalidArgumentError, match=r"orders\.renew") as refused:
         await client.request("POST", "/user/api/orders/7/renew", safety=Safety.IDEMPOTENT)
     assert refused.value.argument == "safety"
     assert request_count(m) == 0
