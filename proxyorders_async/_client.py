@@ -227,7 +227,11 @@ def _exception_outcome(
     # Order matters: a ConnectionTimeoutError is also a ServerTimeoutError and a TimeoutError,
     # but it means nothing was sent.
     cls: type[APIConnectionError] = APITimeoutError
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy refused the tunnel (407, 403, 502...): the API never saw the request.
+        failure, cls = Failure.NOT_SENT, APIConnectionError
+        message = f"the proxy refused to connect to the API: HTTP {exc.status} {exc.message}"
+    elif isinstance(exc, aiohttp.ClientConnectorError):
         failure, cls = Failure.NOT_SENT, APIConnectionError
         message = core.redact(f"cannot connect to the API: {exc}")
     elif isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -272,7 +276,7 @@ class ProxyOrdersClient:
     refused unless the host is loopback or ``allow_http=True``.
 
     The session the client builds can go through a ``proxy`` (``"http://host:3128"``, with
-    ``proxy_auth=aiohttp.BasicAuth(...)`` or credentials in the URL; they are never logged),
+    ``proxy_auth=(login, password)`` or credentials in the URL; they are never logged),
     use ``ssl`` (an ``ssl.SSLContext``, or ``False`` to skip certificate checks: only for a
     test server), honour ``HTTP(S)_PROXY``/``NO_PROXY`` and ``.netrc`` with ``trust_env=True``,
     and report to aiohttp ``trace_configs``. With ``session=`` configure your own session
@@ -300,7 +304,7 @@ class ProxyOrdersClient:
         quote_cache_ttl: float | None = None,
         allow_http: bool = False,
         proxy: str | URL | None = None,
-        proxy_auth: aiohttp.BasicAuth | None = None,
+        proxy_auth: tuple[str, str] | aiohttp.BasicAuth | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trust_env: bool = False,
         trace_configs: list[aiohttp.TraceConfig] | None = None,

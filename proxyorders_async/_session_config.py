@@ -10,6 +10,7 @@ the request itself for a plain-http (loopback) one.
 
 from __future__ import annotations
 
+import base64
 import ssl as ssl_module
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -64,6 +65,29 @@ class SessionSettings:
         return {"Proxy-Authorization": self.proxy_authorization}
 
 
+def _basic(login: str, password: str, encoding: str = "utf-8") -> str:
+    # Built here: aiohttp 3.14 deprecates BasicAuth, and older versions lack its replacement.
+    return "Basic " + base64.b64encode(f"{login}:{password}".encode(encoding)).decode("ascii")
+
+
+def _check_auth(proxy_auth: object) -> str | None:
+    """``proxy_auth`` as a ``Proxy-Authorization`` value."""
+    if proxy_auth is None:
+        return None
+    if isinstance(proxy_auth, aiohttp.BasicAuth):
+        return _basic(proxy_auth.login, proxy_auth.password, proxy_auth.encoding)
+    if (
+        isinstance(proxy_auth, tuple)
+        and len(proxy_auth) == 2
+        and all(isinstance(part, str) for part in proxy_auth)
+    ):
+        return _basic(*proxy_auth)
+    raise ConfigurationError(
+        "proxy_auth must be a (login, password) tuple of str or an aiohttp.BasicAuth, "
+        f"got {type(proxy_auth).__name__}"
+    )
+
+
 def _check_proxy(proxy: object, proxy_auth: object) -> tuple[URL, str | None]:
     if not isinstance(proxy, (str, URL)):
         raise ConfigurationError(f"proxy must be a str or yarl.URL, got {type(proxy).__name__}")
@@ -77,16 +101,12 @@ def _check_proxy(proxy: object, proxy_auth: object) -> tuple[URL, str | None]:
         )
     if url.raw_query_string or url.raw_fragment:
         raise ConfigurationError("proxy must not contain a query or a fragment")
-    if proxy_auth is not None and not isinstance(proxy_auth, aiohttp.BasicAuth):
-        raise ConfigurationError(
-            f"proxy_auth must be an aiohttp.BasicAuth, got {type(proxy_auth).__name__}"
-        )
+    authorization = _check_auth(proxy_auth)
     if url.user is not None or url.password is not None:
-        if proxy_auth is not None:
+        if authorization is not None:
             raise ConfigurationError("pass the proxy credentials once: in proxy= or proxy_auth=")
-        proxy_auth = aiohttp.BasicAuth(url.user or "", url.password or "")
-    bare = url.with_user(None).with_path("").with_query(None)
-    return bare, proxy_auth.encode() if isinstance(proxy_auth, aiohttp.BasicAuth) else None
+        authorization = _basic(url.user or "", url.password or "")
+    return url.with_user(None).with_path("").with_query(None), authorization
 
 
 def _check_ssl(value: object) -> ssl_module.SSLContext | bool:
