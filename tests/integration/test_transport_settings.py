@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import warnings
 import ssl
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -178,10 +178,10 @@ async def test_a_proxy_refusing_the_credentials_fails_without_showing_them(
     emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with LoopbackProxy(require=basic("alice", "the-right-one")) as proxy:
-        async with client_for(emulator, proxy=proxy.url, proxy_auth=("alice", PASSWORD)) as client:
-            with pytest.raises(APIStatusError) as caught:
-                await client.account.me()
+    proxy = LoopbackProxy(require=basic("alice", "the-right-one"))
+    async with proxy, client_for(emulator, proxy=proxy.url, proxy_auth=("alice", PASSWORD)) as c:
+        with pytest.raises(APIStatusError) as caught:
+            await c.account.me()
 
     assert caught.value.status == 407
     assert caught.value.headers.get("Proxy-Authorization") is None
@@ -279,7 +279,7 @@ async def tls_api() -> AsyncIterator[str]:
 
 async def test_certificates_are_verified_by_default(tls_api: str) -> None:
     async with ProxyOrdersClient(token=TLS_TOKEN, base_url=tls_api, max_retries=0) as client:
-        with pytest.raises(APIConnectionError, match="(?i)certificate"):
+        with pytest.raises(APIConnectionError, match=r"(?i)certificate"):
             await client.account.me()
 
 
@@ -324,7 +324,7 @@ async def test_a_borrowed_session_refuses_session_settings() -> None:
             {"trust_env": True},
             {"trace_configs": [aiohttp.TraceConfig()]},
         ):
-            with pytest.raises(ConfigurationError, match="own aiohttp.ClientSession"):
+            with pytest.raises(ConfigurationError, match=r"own aiohttp\.ClientSession"):
                 ProxyOrdersClient(token="t", session=session, **options)
 
 
@@ -357,9 +357,9 @@ async def test_proxy_auth_also_takes_an_aiohttp_basic_auth(emulator: Emulator) -
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # aiohttp >= 3.14 deprecates it
         auth = aiohttp.BasicAuth("carol", PASSWORD)
-    async with LoopbackProxy(require=basic("carol", PASSWORD)) as proxy:
-        async with client_for(emulator, proxy=proxy.url, proxy_auth=auth) as client:
-            await client.account.me()
+    proxy = LoopbackProxy(require=basic("carol", PASSWORD))
+    async with proxy, client_for(emulator, proxy=proxy.url, proxy_auth=auth) as client:
+        await client.account.me()
     assert proxy.seen[0][2]["Proxy-Authorization"] == basic("carol", PASSWORD)
 
 
