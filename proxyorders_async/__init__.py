@@ -34,6 +34,7 @@ from ._exceptions import (
     PurchaseOutcomeUnknownError,
     RateLimitError,
 )
+from ._logging import setup_logging as _setup_logging
 from ._models import (
     Account,
     ActiveProxy,
@@ -120,3 +121,5 @@ __all__ = [
     "__version__",
     "make_converter",
 ]
+
+_setup_logging()  # PROXYORDERS_LOG=debug|info; once per process

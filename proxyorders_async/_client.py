@@ -733,7 +733,7 @@ class ProxyOrdersClient:
         if deadline_at is not None and asyncio.get_running_loop().time() + delay >= deadline_at:
             logger.debug("not retrying %s %s: the deadline would pass", error.method, error.url)
             return None
-        logger.debug(
+        logger.info(
             "retrying %s %s in %.2fs (attempt %d of %d failed: %s)",
             error.method,
             error.url,
