@@ -230,7 +230,9 @@ def _exception_outcome(
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         # The proxy refused the tunnel (407, 403, 502...): the API never saw the request.
         failure, cls = Failure.NOT_SENT, APIConnectionError
-        message = f"the proxy refused to connect to the API: HTTP {exc.status} {exc.message}"
+        message = core.redact(
+            f"the proxy refused to connect to the API: HTTP {exc.status} {exc.message}"
+        )
     elif isinstance(exc, aiohttp.ClientConnectorError):
         failure, cls = Failure.NOT_SENT, APIConnectionError
         message = core.redact(f"cannot connect to the API: {exc}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import ssl as ssl_module
+import urllib.request
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -128,6 +129,17 @@ def _check_trace_configs(value: object) -> tuple[aiohttp.TraceConfig, ...]:
     return configs
 
 
+def _env_proxy(base_url: URL) -> URL | None:
+    """The proxy ``trust_env`` would use for ``base_url`` today (as aiohttp reads it)."""
+    found = urllib.request.getproxies().get(base_url.scheme)
+    if not found or urllib.request.proxy_bypass(base_url.host or ""):
+        return None
+    try:
+        return URL(found if "://" in found else f"http://{found}")
+    except (TypeError, ValueError):
+        return None
+
+
 def check_session_settings(
     *,
     session: aiohttp.ClientSession | None,
@@ -160,6 +172,8 @@ def check_session_settings(
             "set them on your own aiohttp.ClientSession instead"
         )
     url, authorization = (None, None) if proxy is None else _check_proxy(proxy, proxy_auth)
+    if trust_env and url is None:
+        url = _env_proxy(base_url)
     if (
         url is not None
         and base_url.scheme == "http"
@@ -167,11 +181,12 @@ def check_session_settings(
         and not is_loopback(url.host)
     ):
         raise ConfigurationError(
-            "refusing a plain-http base_url through a proxy on another host: the API key would "
-            "cross the network unencrypted. Use https, or pass allow_http=True to accept the risk."
+            "refusing a plain-http base_url through a proxy on another host (proxy= or, with "
+            "trust_env=True, HTTP_PROXY): the API key would cross the network unencrypted. "
+            "Use https, or pass allow_http=True to accept the risk."
         )
     return SessionSettings(
-        proxy=url,
+        proxy=None if proxy is None else url,
         proxy_authorization=authorization,
         ssl=_check_ssl(ssl),
         trust_env=trust_env,

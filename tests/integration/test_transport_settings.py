@@ -353,6 +353,19 @@ def test_bad_session_settings_are_refused(options: dict[str, Any]) -> None:
     assert PASSWORD not in str(caught.value) and "b@" not in str(caught.value)
 
 
+def test_plain_http_through_a_remote_env_proxy_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    base = "http://127.0.0.1:8080"
+    with pytest.raises(ConfigurationError, match="HTTP_PROXY"):
+        ProxyOrdersClient(token="t", base_url=base, trust_env=True)
+    ProxyOrdersClient(token="t", base_url=base)  # the environment is not read without trust_env
+    ProxyOrdersClient(token="t", base_url=base, trust_env=True, allow_http=True)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    ProxyOrdersClient(token="t", base_url=base, trust_env=True)
+
+
 async def test_proxy_auth_also_takes_an_aiohttp_basic_auth(emulator: Emulator) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # aiohttp >= 3.14 deprecates it
