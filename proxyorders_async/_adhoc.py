@@ -87,7 +87,8 @@ def _check_path(base: URL, path: object) -> str:
     segments = []
     for segment in path.split("/")[1:]:
         decoded = unquote(segment)
-        if decoded in (".", ".."):
+        # Also "%2F..%2F": a server that decodes before routing would see a dot segment.
+        if any(part in (".", "..") for part in decoded.replace("\\", "/").split("/")):
             raise InvalidArgumentError("path", "must not contain '.' or '..' segments")
         segments.append(quote(decoded, safe=_SEGMENT_SAFE))
     return "/" + "/".join(segments)

@@ -302,6 +302,8 @@ async def test_request_paths_go_under_the_base_urls_path(
         "https://u:p@user-api.proxyshard.com/user/api/me",
         "/user/api/../../admin",
         "/user/api/%2e%2E/admin",
+        "/user/api/x%2F..%2F..%2Fadmin",
+        "/user/api/x%5C..%5Cadmin",
         "/user/api/./me",
         "user/api/me",
         "/user/api/me?x=1",
