@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 import cattrs
+from multidict import CIMultiDictProxy
 from typing_extensions import assert_type
 
 from proxyorders_async import (
@@ -14,6 +18,7 @@ from proxyorders_async import (
     City,
     DatacenterIspPurchase,
     GeoList,
+    NotFoundError,
     OperationResult,
     Order,
     OrderDetail,
@@ -30,13 +35,48 @@ from proxyorders_async import (
     PurchaseOutcomeUnknownError,
     PurchaseResult,
     QuoteRequest,
+    RawResponse,
     RegionRef,
+    Safety,
     Signature,
     StockLevel,
     SubUser,
     SubUserPage,
     make_converter,
 )
+
+
+@attrs.frozen
+class Country:
+    code: str
+
+
+async def escape_hatches(client: ProxyOrdersClient) -> None:
+    raw = await client.with_raw_response.orders.get(1)
+    assert_type(raw, RawResponse[OrderDetail])
+    assert_type(raw.parsed, OrderDetail)
+    assert_type(raw.status, int)
+    assert_type(raw.headers, CIMultiDictProxy[str])
+    assert_type(await client.with_raw_response.account.me(), RawResponse[Account])
+    assert_type(await client.with_raw_response.catalog.products(), RawResponse[tuple[Product, ...]])
+    assert_type(await client.with_raw_response.proxies.active(1), RawResponse[ActiveProxyList])
+    assert_type(await client.with_raw_response.orders.list("all", limit=10), RawResponse[OrderPage])
+    assert_type(await client.with_raw_response.orders.renew(1), RawResponse[OperationResult])
+    assert_type(await client.request("GET", "/user/api/x"), Any)
+    country = await client.request("GET", "/user/api/x", cast_to=Country)
+    assert_type(country, Country)
+    charged = await client.request(
+        "POST", "/user/api/x", json={}, safety=Safety.CHARGES, advice="check the wallet"
+    )
+    assert_type(charged, Any)
+    raw_country = await client.with_raw_response.request("GET", "/user/api/x", cast_to=Country)
+    assert_type(raw_country, RawResponse[Country])
+    view = client.with_options(extra_headers={"X-Trace": "1"}, extra_query={"beta": "1"})
+    assert_type(view, ProxyOrdersClient)
+    try:
+        await client.orders.get(1)
+    except NotFoundError as exc:
+        assert_type(exc.headers, CIMultiDictProxy[str])
 
 
 async def usage() -> None:
