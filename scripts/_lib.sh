@@ -1,6 +1,7 @@
 # Shared by the CI job scripts: sourced, not run. Needs $UV (the Makefile passes it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+unset PYTHONPATH  # each job tests what its own venv installed, not this tree by accident
 : "${UV:?set UV to the uv binary (make installs it into .venvs/uv)}"
 export UV_PYTHON_DOWNLOADS=never  # use the machine's interpreters, never fetch one
 
