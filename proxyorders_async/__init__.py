@@ -58,7 +58,7 @@ from ._models import (
 from ._pagination import OrderIterator, PageIterator
 from ._resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
 from ._retry import RetryPolicy
-from ._validation import OrderStatus
+from ._validation import OrderStatus, OrderStatusName
 from ._version import __version__
 
 __all__ = [
@@ -92,6 +92,7 @@ __all__ = [
     "OrderIterator",
     "OrderPage",
     "OrderStatus",
+    "OrderStatusName",
     "OrdersResource",
     "OutOfStockError",
     "PageIterator",

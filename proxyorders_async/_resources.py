@@ -43,6 +43,7 @@ from ._models import (
 from ._pagination import OrderIterator, PageIterator, decode_page, start_url
 from ._validation import (
     OrderStatus,
+    OrderStatusName,
     check_bool,
     check_instances,
     check_int,
@@ -149,6 +150,15 @@ class OrdersResource(_Resource):
         return_exceptions: Literal[False],
     ) -> builtins.list[PriceQuote]: ...
 
+    @overload
+    async def calculate_many(
+        self,
+        requests: Iterable[QuoteRequest],
+        *,
+        concurrency: int = ...,
+        return_exceptions: bool,
+    ) -> builtins.list[PriceQuote | ProxyOrdersError]: ...
+
     async def calculate_many(
         self,
         requests: Iterable[QuoteRequest],
@@ -215,7 +225,7 @@ class OrdersResource(_Resource):
         )
 
     async def list(
-        self, status: OrderStatus | str, *, offset: int = 0, limit: int = 20
+        self, status: OrderStatus | OrderStatusName, *, offset: int = 0, limit: int = 20
     ) -> OrderPage:
         """Fetch one page of orders (``count`` is the size of this page, not a total)."""
         wire_status = check_status(status)
@@ -226,7 +236,7 @@ class OrdersResource(_Resource):
 
     def pages(
         self,
-        status: OrderStatus | str,
+        status: OrderStatus | OrderStatusName,
         *,
         page_size: int = 20,
         start: str | int | None = None,
@@ -253,7 +263,7 @@ class OrdersResource(_Resource):
 
     def iter(
         self,
-        status: OrderStatus | str,
+        status: OrderStatus | OrderStatusName,
         *,
         page_size: int = 20,
         start: str | int | None = None,

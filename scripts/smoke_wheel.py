@@ -13,7 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-PLUGIN_TEST = '''
+PLUGIN_TEST = """
 import pytest
 
 
@@ -22,7 +22,7 @@ async def test_plugin_fixtures(proxyorders_client, proxyorders_emulator):
     page = await proxyorders_client.orders.list("all", limit=10)
     assert len(page.orders) == 3
     assert proxyorders_emulator.count("GET", "/user/api/orders") == 1
-'''
+"""
 
 
 def check_import(expected_version: str) -> None:

@@ -32,7 +32,7 @@ from ._catalog import (
     PromoCode,
 )
 from ._errors import ApiError
-from ._faults import ROUTE_NAMES, FailWith, Faults, FaultSpec
+from ._faults import ROUTE_NAMES, FailWith, FaultOptions, Faults, FaultSpec
 from ._journal import Journal, JournalEntry
 from ._rules import MAX_QUANTITY, Quote, price
 from ._server import DEFAULT_BALANCE, Emulator
@@ -55,6 +55,7 @@ __all__ = [
     "Cycle",
     "Emulator",
     "FailWith",
+    "FaultOptions",
     "FaultSpec",
     "Faults",
     "Journal",
