@@ -12,7 +12,7 @@ from pathlib import Path
 
 import proxyorders_async
 
-EMULATOR = ("Emulator", "FaultSpec", "Faults", "Journal", "JournalEntry")
+EMULATOR = ("Emulator", "FaultOptions", "FaultSpec", "Faults", "Journal", "JournalEntry")
 PLUGIN = ("proxyorders_client", "proxyorders_emulator", "proxyorders_emulator_factory")
 
 
