@@ -71,7 +71,7 @@ from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 from ._pagination import OrderIterator, PageIterator
 from ._raw import RawResponse, RawResponseClient
 from ._retry import RetryPolicy, Safety
-from ._validation import OrderStatus
+from ._validation import OrderStatus, OrderStatusName
 from ._validation_more import ProxyType, Signature
 from ._version import __version__
 from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
@@ -116,6 +116,7 @@ __all__ = [
     "OrderIterator",
     "OrderPage",
     "OrderStatus",
+    "OrderStatusName",
     "OrdersResource",
     "OutOfStockError",
     "OutcomeUnknownError",

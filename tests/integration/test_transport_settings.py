@@ -360,7 +360,9 @@ def test_plain_http_through_a_remote_env_proxy_is_refused(monkeypatch: pytest.Mo
     base = "http://127.0.0.1:8080"
     with pytest.raises(ConfigurationError, match="HTTP_PROXY"):
         ProxyOrdersClient(token="t0ken-0123456789", base_url=base, trust_env=True)
-    ProxyOrdersClient(token="t0ken-0123456789", base_url=base)  # the environment is not read without trust_env
+    ProxyOrdersClient(
+        token="t0ken-0123456789", base_url=base
+    )  # the environment is not read without trust_env
     ProxyOrdersClient(token="t0ken-0123456789", base_url=base, trust_env=True, allow_http=True)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     ProxyOrdersClient(token="t0ken-0123456789", base_url=base, trust_env=True)

@@ -1,4 +1,8 @@
-"""Type-checked by mypy --strict, never run: the public API's types as users see them."""
+"""Type-checked by mypy --strict, never run: the public API's types as users see them.
+
+Lines ending in ``# type: ignore[code]`` must fail type checking: ``warn_unused_ignores`` turns
+an ignore that is no longer needed (a check that regressed) into an error.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from proxyorders_async import (
     OrderIterator,
     OrderPage,
     OrderStatus,
+    OrderStatusName,
     OutcomeUnknownError,
     PageIterator,
     PriceQuote,
@@ -44,6 +49,7 @@ from proxyorders_async import (
     SubUserPage,
     make_converter,
 )
+from proxyorders_async.emulator import Emulator, FaultOptions, FaultSpec
 
 
 @attrs.frozen
@@ -142,3 +148,40 @@ def models_1_1(detail: OrderDetail, page: SubUserPage, cities: GeoList[City]) ->
         assert_type(city.region, RegionRef | None)
     assert_type(ProxyType("standart"), ProxyType)
     assert_type(Signature("win11"), Signature)
+
+
+async def calculate_many_with_a_bool_variable(client: ProxyOrdersClient, flag: bool) -> None:
+    requests = [QuoteRequest(product="ISP Proxy")]
+    either = await client.orders.calculate_many(requests, return_exceptions=flag)
+    assert_type(either, list[PriceQuote | ProxyOrdersError])
+
+
+async def statuses(client: ProxyOrdersClient, from_config: str) -> None:
+    name: OrderStatusName = "on-hold"
+    assert_type(await client.orders.list(name), OrderPage)
+    assert_type(await client.orders.list("cancelled"), OrderPage)
+    assert_type(client.orders.pages(OrderStatus.ALL), PageIterator)
+    await client.orders.list("actve")  # type: ignore[arg-type]
+    client.orders.pages("Active")  # type: ignore[arg-type]
+    client.orders.iter("expired")  # type: ignore[arg-type]
+    await client.orders.list(from_config)  # type: ignore[arg-type]
+
+
+async def quote_totals(client: ProxyOrdersClient) -> None:
+    # Every total is optional in the API's schema: None when the server omits it.
+    quote = await client.orders.calculate("Datacenter Proxy", location="DE")
+    assert_type(quote.final_price, int | None)
+    assert_type(quote.total_with_addons, int | None)
+
+
+def fault_options(emu: Emulator) -> None:
+    assert_type(emu.faults.set("orders.list", error_rate=0.1, retry_after=None), FaultSpec)
+    emu.faults.update("*", latency_ms=200, fail_with="reset_before")
+    options: FaultOptions = {"truncate_rate": 0.5}
+    emu.faults.set("orders.get", **options)
+    with emu.faults.applied("orders.purchase", reset_after_rate=1.0):
+        pass
+    emu.faults.set("orders.list", latency=0.2)  # type: ignore[call-arg]
+    emu.faults.update("*", latency_ms="fast")  # type: ignore[arg-type]
+    emu.faults.set("*", fail_with="reset")  # type: ignore[arg-type]
+    emu.faults.applied("*", error_body="xml")  # type: ignore[arg-type]
