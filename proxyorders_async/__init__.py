@@ -35,6 +35,7 @@ from ._exceptions import (
     PurchaseOutcomeUnknownError,
     RateLimitError,
 )
+from ._logging import setup_logging as _setup_logging
 from ._models import (
     Account,
     ActiveProxy,
@@ -68,8 +69,9 @@ from ._models_addons import (
 from ._models_geo import City, Country, GeoList, Isp, Region, RegionRef
 from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 from ._pagination import OrderIterator, PageIterator, SubUserIterator
-from ._retry import RetryPolicy
-from ._validation import OrderStatus
+from ._raw import RawResponse, RawResponseClient
+from ._retry import RetryPolicy, Safety
+from ._validation import OrderStatus, OrderStatusName
 from ._validation_more import ProxyType, Signature
 from ._version import __version__
 from .resources import (
@@ -127,6 +129,7 @@ __all__ = [
     "OrderIterator",
     "OrderPage",
     "OrderStatus",
+    "OrderStatusName",
     "OrdersResource",
     "OutOfStockError",
     "OutcomeUnknownError",
@@ -145,11 +148,14 @@ __all__ = [
     "PurchaseResult",
     "QuoteRequest",
     "RateLimitError",
+    "RawResponse",
+    "RawResponseClient",
     "Region",
     "RegionRef",
     "ResidentialProfile",
     "ResidentialResource",
     "RetryPolicy",
+    "Safety",
     "Signature",
     "SignatureUpdate",
     "StandardResidentialPurchase",
@@ -162,3 +168,5 @@ __all__ = [
     "__version__",
     "make_converter",
 ]
+
+_setup_logging()  # PROXYORDERS_LOG=debug|info; once per process

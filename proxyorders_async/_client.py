@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import json
 import logging
 import math
 import os
 import random
+import ssl as ssl_module
 import warnings
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, overload
 
 import aiohttp
 import attrs
 import cattrs
 from yarl import URL
 
+from ._adhoc import adhoc_request
 from ._converters import describe_error
 from ._decoders import hide_passwords
 from ._endpoints import CALCULATE, Endpoint, Request
 from ._exceptions import (
     APIConnectionError,
     APIError,
+    APIStatusError,
     APITimeoutError,
     ClientClosedError,
     ConfigurationError,
@@ -31,6 +35,7 @@ from ._exceptions import (
     OutcomeUnknownError,
     PurchaseOutcomeUnknownError,
 )
+from ._extras import add_extra_query, check_extra_headers, check_extra_query, with_extra
 from ._inflate import ACCEPT_ENCODING, UndecodableBodyError, read_capped
 from ._models import PriceQuote, QuoteRequest
 from ._protocol import (
@@ -41,8 +46,10 @@ from ._protocol import (
     normalize_base_url,
 )
 from ._quotes import Fetch, QuoteSharer
+from ._raw import RawResponseClient, capturing, last_headers, note_response
 from ._redact import Redactor
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
+from ._session_config import SessionSettings, check_session_settings
 from ._settings import BASE_URL_ENV, check_token
 from ._slots import SlotPool, Woken
 from ._version import __version__
@@ -100,6 +107,10 @@ class _Options:
             takes_self=True,
         ),
     )
+    # Per-call additions (with_options), already checked by _extras; dicts, so left out of the
+    # hash (quote sharing groups callers by options) but still compared.
+    extra_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
+    extra_query: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
 
 
 class _State(enum.Enum):
@@ -158,6 +169,16 @@ class _Core:
             "Accept-Encoding": ACCEPT_ENCODING,
         }
         self.json_headers = {**self.headers, "Content-Type": "application/json"}
+        self.settings = SessionSettings()
+        self.request_options: dict[str, Any] = {}
+
+    def configure(self, settings: SessionSettings) -> None:
+        """Apply the owned session's settings (proxy, TLS, environment, tracing)."""
+        self.settings = settings
+        self.request_options = settings.request_kwargs(self.base_url)
+        extra = settings.plain_http_headers(self.base_url)
+        self.headers.update(extra)
+        self.json_headers.update(extra)
 
     def redact(self, text: str) -> str:
         """``text`` with the API key masked (for messages built from what a server sent)."""
@@ -187,8 +208,12 @@ class _Core:
             raise EventLoopMismatchError(_OTHER_LOOP)
         if self.session is None:
             # Created lazily, inside the running loop, exactly once (no await in between).
-            connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
-            self.session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+            connector = aiohttp.TCPConnector(
+                limit=self.max_connections, ttl_dns_cache=300, **self.settings.connector_kwargs()
+            )
+            self.session = aiohttp.ClientSession(
+                connector=connector, raise_for_status=False, **self.settings.session_kwargs()
+            )
         elif getattr(self.session, "_loop", loop) is not loop:
             raise EventLoopMismatchError(
                 "the aiohttp session given to ProxyOrdersClient belongs to another event loop; "
@@ -297,7 +322,13 @@ def _exception_outcome(
     # Order matters: a ConnectionTimeoutError is also a ServerTimeoutError and a TimeoutError,
     # but it means nothing was sent.
     cls: type[APIConnectionError] = APITimeoutError
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy refused the tunnel (407, 403, 502...): the API never saw the request.
+        failure, cls = Failure.NOT_SENT, APIConnectionError
+        message = core.redact(
+            f"the proxy refused to connect to the API: HTTP {exc.status} {exc.message}"
+        )
+    elif isinstance(exc, aiohttp.ClientConnectorError):
         failure, cls = Failure.NOT_SENT, APIConnectionError
         message = core.redact(f"cannot connect to the API: {exc}")
     elif isinstance(exc, aiohttp.ConnectionTimeoutError):
@@ -340,6 +371,13 @@ class ProxyOrdersClient:
     ``quote_cache_ttl`` (seconds, off by default) lets identical price quotes be served from a
     short cache; identical quotes in flight always share one request. Plain-http base URLs are
     refused unless the host is loopback or ``allow_http=True``.
+
+    The session the client builds can go through a ``proxy`` (``"http://host:3128"``, with
+    ``proxy_auth=(login, password)`` or credentials in the URL; they are never logged),
+    use ``ssl`` (an ``ssl.SSLContext``, or ``False`` to skip certificate checks: only for a
+    test server), honour ``HTTP(S)_PROXY``/``NO_PROXY`` and ``.netrc`` with ``trust_env=True``,
+    and report to aiohttp ``trace_configs``. With ``session=`` configure your own session
+    instead: passing these too is a :class:`ConfigurationError`.
     """
 
     orders: OrdersResource
@@ -367,6 +405,11 @@ class ProxyOrdersClient:
         retry_policy: RetryPolicy | None = None,
         quote_cache_ttl: float | None = None,
         allow_http: bool = False,
+        proxy: str | URL | None = None,
+        proxy_auth: tuple[str, str] | aiohttp.BasicAuth | None = None,
+        ssl: ssl_module.SSLContext | bool | None = None,
+        trust_env: bool = False,
+        trace_configs: list[aiohttp.TraceConfig] | None = None,
     ) -> None:
         checked_token = check_token(token)
         url = normalize_base_url(
@@ -400,6 +443,18 @@ class ProxyOrdersClient:
             quote_cache_ttl=None
             if quote_cache_ttl is None
             else _check_seconds("quote_cache_ttl", quote_cache_ttl),
+        )
+        self._core.configure(
+            check_session_settings(
+                session=session,
+                base_url=url,
+                allow_http=allow_http,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                ssl=ssl,
+                trust_env=trust_env,
+                trace_configs=trace_configs,
+            )
         )
         self._options = _Options(
             timeout=_check_seconds("timeout", timeout),
@@ -439,10 +494,18 @@ class ProxyOrdersClient:
         max_retries: int | None = None,
         deadline: float | None = None,
         connect_timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
     ) -> ProxyOrdersClient:
         """A view of this client with other per-call settings, sharing its session::
 
             await client.with_options(deadline=5, max_retries=0).orders.get(42)
+
+        ``extra_headers`` and ``extra_query`` (str names and values, no CR/LF) are added to
+        every request of the view, on top of any the client already has. ``Authorization``,
+        ``Proxy-Authorization``, ``Host`` and the body framing headers cannot be set; an extra
+        query parameter the call already sends (``limit``, ``offset``, ...) is refused when the
+        call is made, before anything is sent.
 
         The view is cheap; it is not closed separately (closing it closes nothing).
         """
@@ -459,12 +522,94 @@ class ProxyOrdersClient:
             # One check for the knob, wherever it is set: RetryPolicy's.
             attrs.evolve(self._core.retry_policy, max_retries=max_retries)
             options = attrs.evolve(options, max_retries=max_retries)
+        if extra_headers is not None:
+            merged = with_extra(options.extra_headers, check_extra_headers(extra_headers))
+            options = attrs.evolve(options, extra_headers=merged)
+        if extra_query is not None:
+            query = {**options.extra_query, **check_extra_query(extra_query)}
+            options = attrs.evolve(options, extra_query=query)
         view = object.__new__(type(self))
         view._core = self._core
         view._options = options
         view._is_view = True
         view._attach_resources()
         return view
+
+    @functools.cached_property
+    def with_raw_response(self) -> RawResponseClient:
+        """The same calls, returning a :class:`RawResponse` (status, headers, url, parsed)::
+
+            raw = await client.with_raw_response.orders.get(42)
+            print(raw.status, raw.headers.get("Date"), raw.parsed.status)
+
+        It uses this client's (or view's) options, retries and safety classes unchanged.
+        """
+        return RawResponseClient(self, _ClientTransport(self))
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = ...,
+        json: Any = ...,
+        cast_to: type[T],
+        safety: Safety | None = ...,
+        advice: str | None = ...,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = ...,
+        json: Any = ...,
+        cast_to: None = ...,
+        safety: Safety | None = ...,
+        advice: str | None = ...,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        json: Any = None,
+        cast_to: type[Any] | None = None,
+        safety: Safety | None = None,
+        advice: str | None = None,
+    ) -> Any:
+        """Call an endpoint the SDK does not model yet, with the client's retries and limits::
+
+            data = await client.request("GET", "/user/api/geo/countries", params={"type": "dc"})
+
+        ``path`` is relative to the base URL (a URL on the base URL's origin is accepted too);
+        another origin, ``//host`` or a ``..`` segment is an :class:`InvalidArgumentError`
+        before anything is sent. ``params`` values are str, int or bool (None is left out);
+        ``json`` is the body. ``cast_to`` an attrs class structures the response with the
+        SDK's converter; ``None`` returns the decoded JSON.
+
+        ``safety`` defaults to ``Safety.IDEMPOTENT`` for GET, PUT and DELETE and
+        ``Safety.NOT_IDEMPOTENT`` for POST and PATCH (never resent once it may have reached the
+        server). Pass ``Safety.CHARGES`` for anything that takes money, and ``advice`` to say
+        what to check after an unknown outcome (a generic one is used otherwise). An operation
+        the SDK knows keeps its own safety class and advice: a lower ``safety`` is refused.
+        """
+        request = adhoc_request(
+            self._core.base_url,
+            method,
+            path,
+            params=params,
+            json=json,
+            cast_to=cast_to,
+            safety=safety,
+            advice=advice,
+        )
+        return await capturing(self._send, request)
 
     async def close(self) -> None:
         """Close the session if this client created it; a borrowed session stays open.
@@ -538,6 +683,8 @@ class ProxyOrdersClient:
         """Perform ``request`` with retries and return its decoded response."""
         endpoint, json_body = request.endpoint, request.body
         target = request.url_under(self._core.base_url)
+        if self._options.extra_query:
+            target = add_extra_query(target, self._options.extra_query)
         shown = str(target)
         try:
             data, status, attempts = await self._request(endpoint, target, shown, json_body)
@@ -550,7 +697,8 @@ class ProxyOrdersClient:
             raise
         try:
             return request.decode(data, shown)
-        except APIError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
+        except APIStatusError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
+            exc.headers = last_headers() or exc.headers
             raise self._core.redactor.error(exc) from None
         except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
             error = invalid_body(
@@ -562,6 +710,7 @@ class ProxyOrdersClient:
                 attempts=attempts,
             )
             self._core.redactor.error(error)
+            error.headers = last_headers() or error.headers
             if endpoint.safety is not Safety.IDEMPOTENT:
                 unknown = self._unknown_outcome(endpoint, shown, attempts, json_body, status)
                 raise self._core.redactor.error(unknown) from error
@@ -645,6 +794,9 @@ class ProxyOrdersClient:
         headers = core.headers if body is None else core.json_headers
         if not endpoint.auth:  # the health probes: no API key outside /user/api/
             headers = {k: v for k, v in headers.items() if k != "Authorization"}
+        if self._options.extra_headers:
+            headers = with_extra(headers, self._options.extra_headers)
+        response_headers: Mapping[str, str] | None = None
         status, reason = 0, ""
         retry_after: float | None = None
         started = loop.time()
@@ -657,8 +809,10 @@ class ProxyOrdersClient:
                 timeout=timeout,
                 allow_redirects=False,
                 auto_decompress=False,  # _read_body inflates, within max_response_bytes
+                **core.request_options,
             ) as response:
                 status = response.status
+                response_headers = response.headers  # a view: copied only if needed
                 raw = await self._read_body(response)
                 if status >= 300 or status < 200:  # only error statuses need these
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -698,6 +852,9 @@ class ProxyOrdersClient:
                     url=shown,
                     attempts=attempt,
                 )
+            )
+            outcome = note_response(
+                outcome, response_headers, core.redact, method=method, url=shown, attempt=attempt
             )
         finally:
             core.release_slot()
@@ -760,7 +917,7 @@ class ProxyOrdersClient:
         if deadline_at is not None and asyncio.get_running_loop().time() + delay >= deadline_at:
             logger.debug("not retrying %s %s: the deadline would pass", error.method, error.url)
             return None
-        logger.debug(
+        logger.info(
             "retrying %s %s in %.2fs (attempt %d of %d failed: %s)",
             error.method,
             error.url,
@@ -815,6 +972,7 @@ class ProxyOrdersClient:
             request=request,
             status=status,
             advice=endpoint.advice,
+            headers=None if status is None else last_headers(),
         )
 
 
@@ -841,4 +999,4 @@ class _ClientTransport:
         return self._client._core.redactor.error(error)
 
     async def send(self, request: Request[T]) -> T:
-        return await self._client._send(request)
+        return await capturing(self._client._send, request)

@@ -8,6 +8,7 @@ silently coercing them would turn a server bug into a wrong order or a flipped s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from operator import itemgetter
@@ -20,11 +21,24 @@ from cattrs.gen import make_dict_structure_fn
 
 from ._models import Order, OrderPage
 
+
+def orjson_is_safe(version: str) -> bool:
+    """Whether this orjson refuses nesting bombs (3.9.15 and later cap the depth at 1,024).
+
+    Older releases parse a body 100,000 levels deep into lists that nothing can then print or
+    walk without ``RecursionError``; the stdlib refuses such a body, so it is used instead.
+    """
+    numbers = tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+    return numbers >= (3, 9, 15)
+
+
 _orjson_loads: Callable[[bytes], Any] | None
 try:  # the optional ``speed`` extra
-    from orjson import loads as _orjson_loads
+    import orjson
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson_loads = None
+else:
+    _orjson_loads = orjson.loads if orjson_is_safe(orjson.__version__) else None
 
 T = TypeVar("T")
 

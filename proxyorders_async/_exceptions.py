@@ -29,7 +29,10 @@ number of HTTP attempts made before it was raised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 __all__ = [
     "APIConnectionError",
@@ -139,7 +142,13 @@ class APITimeoutError(APIConnectionError):
 
 
 class _ResponseError(APIError):
-    """An error about a response that did arrive: carries its ``status`` and ``body``."""
+    """An error about a response that did arrive: carries its ``status``, ``body`` and
+    ``headers``.
+
+    ``headers`` is an immutable, case-insensitive mapping of the response headers, with the
+    values of ``Authorization``, ``Proxy-Authorization``, ``Cookie`` and ``Set-Cookie`` and any
+    echo of the API key masked as ``***``. It never appears in ``str()`` or ``repr()``.
+    """
 
     def __init__(
         self,
@@ -150,10 +159,12 @@ class _ResponseError(APIError):
         method: str,
         url: str,
         attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.status = status
         self.body = body
+        self.headers: CIMultiDictProxy[str] = _headers(headers)
 
 
 class APIStatusError(_ResponseError):
@@ -204,9 +215,16 @@ class RateLimitError(APIStatusError):
         url: str,
         attempts: int = 1,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
-            message, status=status, body=body, method=method, url=url, attempts=attempts
+            message,
+            status=status,
+            body=body,
+            method=method,
+            url=url,
+            attempts=attempts,
+            headers=headers,
         )
         self.retry_after = retry_after
 
@@ -233,7 +251,8 @@ class OutcomeUnknownError(APIError):
     No definite answer came back (a 5xx, a dropped connection, a timeout, an unreadable success
     body) and repeating the request could do it twice, so the SDK did not retry it. ``advice``
     says what to look at before acting again; ``request`` is the JSON body that was sent (never
-    the token), ``status`` the HTTP status if one arrived, and ``__cause__`` the failure.
+    the token), ``status`` the HTTP status if one arrived, ``headers`` that response's headers
+    (masked as on :class:`APIStatusError`; empty if none arrived) and ``__cause__`` the failure.
     """
 
     def __init__(
@@ -246,11 +265,13 @@ class OutcomeUnknownError(APIError):
         request: Any = None,
         status: int | None = None,
         advice: str = "",
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url, attempts=attempts)
         self.request = request
         self.status = status
         self.advice = advice
+        self.headers: CIMultiDictProxy[str] = _headers(headers)
 
 
 class PurchaseOutcomeUnknownError(OutcomeUnknownError):
@@ -286,6 +307,18 @@ def printable(text: str) -> str:
     if text.isprintable():  # the common case: nothing to escape, nothing allocated
         return text
     return text.translate(_UNPRINTABLE)
+
+
+def _no_headers() -> CIMultiDictProxy[str]:
+    return CIMultiDictProxy(CIMultiDict())
+
+
+def _headers(headers: Mapping[str, str] | None) -> CIMultiDictProxy[str]:
+    if headers is None:
+        return _no_headers()
+    if isinstance(headers, CIMultiDictProxy):
+        return headers
+    return CIMultiDictProxy(CIMultiDict(headers))
 
 
 def excerpt(text: str) -> str:

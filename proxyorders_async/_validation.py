@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from ._exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
@@ -28,6 +28,9 @@ class OrderStatus(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+
+OrderStatusName: TypeAlias = Literal["active", "on-hold", "cancelled", "all"]
+"""The values of :class:`OrderStatus` as plain strings: a type checker refuses ``"actve"``."""
 
 _STATUS_VALUES = frozenset(s.value for s in OrderStatus)
 

@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 import cattrs
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from .._client import ProxyOrdersClient
     from .._pagination import PageIterator
+    from .._validation import OrderStatusName
 
 try:  # POSIX only; elsewhere two exports to one file are not prevented.
     import fcntl
@@ -310,8 +311,10 @@ class _Export:
 
     async def run(self, file: IO[bytes], start: str | None, encoder: _Encoder) -> None:
         """Walk the pages from ``start`` (None: the beginning), appending each to ``file``."""
+        # argparse's choices (or the checkpoint) gave a valid status; pages() checks it again.
+        status = cast("OrderStatusName", self.status)
         walk: PageIterator = self.client.orders.pages(
-            self.status, page_size=self.page_size, start=start, concurrency=self.concurrency
+            status, page_size=self.page_size, start=start, concurrency=self.concurrency
         )
         progress = _Progress(f"Exporting {self.status}", already=self.count)
         try:

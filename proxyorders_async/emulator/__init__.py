@@ -39,7 +39,7 @@ from ._catalog import (
     PromoCode,
 )
 from ._errors import ApiError
-from ._faults import ROUTE_NAMES, FailWith, Faults, FaultSpec
+from ._faults import ROUTE_NAMES, FailWith, FaultOptions, Faults, FaultSpec
 from ._journal import Journal, JournalEntry
 from ._lines import AddonLine
 from ._params import SIGNATURES
@@ -72,6 +72,7 @@ __all__ = [
     "Cycle",
     "Emulator",
     "FailWith",
+    "FaultOptions",
     "FaultSpec",
     "Faults",
     "Journal",

@@ -33,12 +33,16 @@ import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
+
+if TYPE_CHECKING:  # Unpack is in typing from 3.11 only; annotations are never evaluated here.
+    from typing_extensions import Unpack
 
 __all__ = [
     "ROUTE_NAMES",
     "Decision",
     "FailWith",
+    "FaultOptions",
     "FaultSpec",
     "Faults",
 ]
@@ -158,6 +162,34 @@ class FaultSpec:
             )
 
 
+class FaultOptions(TypedDict, total=False):
+    """The fields of :class:`FaultSpec` as keyword arguments of :meth:`Faults.set` and friends.
+
+    Typed so that a misspelt option (``latency=0.2`` for ``latency_ms=200``) fails type
+    checking; :class:`FaultSpec` refuses it at run time too. A test keeps the two in step.
+    """
+
+    latency_ms: float
+    jitter_ms: float
+    error_rate: float
+    error_statuses: tuple[int, ...]
+    error_body: Literal["json", "html"]
+    rate_limit_rate: float
+    retry_after: int | str | None
+    reset_before_rate: float
+    reset_after_rate: float
+    truncate_rate: float
+    stall_ms: float
+    trickle_chunk_bytes: int
+    trickle_delay_ms: float
+    fail_first: int
+    fail_with: FailWith
+    next_origin: str | None
+    next_loop: bool
+    shift_insert: int
+    shift_delete: int
+
+
 def _check_status(name: str, status: int) -> None:
     if not 400 <= status <= 599 or status not in _KNOWN_STATUSES:
         raise ValueError(f"{name} must hold known 4xx/5xx statuses, got {status}")
@@ -200,7 +232,9 @@ class Faults:
         """True when any spec is configured (the per-request fast path checks this)."""
         return bool(self._by_name or self._patterns or self._default)
 
-    def set(self, route: str, spec: FaultSpec | None = None, **fields: Any) -> FaultSpec:
+    def set(
+        self, route: str, spec: FaultSpec | None = None, **fields: Unpack[FaultOptions]
+    ) -> FaultSpec:
         """Set the spec of ``route``: pass a :class:`FaultSpec` or its fields as keywords."""
         if spec is None:
             spec = FaultSpec(**fields)
@@ -210,7 +244,7 @@ class Faults:
         self._seen[route] = 0
         return spec
 
-    def update(self, route: str, **fields: Any) -> FaultSpec:
+    def update(self, route: str, **fields: Unpack[FaultOptions]) -> FaultSpec:
         """Change some fields of the spec of ``route`` (starting from no faults)."""
         return self.set(route, dataclasses.replace(self.get(route) or FaultSpec(), **fields))
 
@@ -244,7 +278,7 @@ class Faults:
 
     @contextlib.contextmanager
     def applied(
-        self, route: str, spec: FaultSpec | None = None, **fields: Any
+        self, route: str, spec: FaultSpec | None = None, **fields: Unpack[FaultOptions]
     ) -> Iterator[FaultSpec]:
         """Apply a spec for the duration of a ``with`` block, then restore the previous one."""
         previous = self.get(route)

@@ -40,6 +40,7 @@ from .._models_addons import SignatureUpdate
 from .._pagination import OrderIterator, PageIterator, start_url
 from .._validation import (
     OrderStatus,
+    OrderStatusName,
     check_bool,
     check_instances,
     check_int,
@@ -139,6 +140,15 @@ class OrdersResource(Resource):
         return_exceptions: Literal[False],
     ) -> builtins.list[PriceQuote]: ...
 
+    @overload
+    async def calculate_many(
+        self,
+        requests: Iterable[QuoteRequest],
+        *,
+        concurrency: int = ...,
+        return_exceptions: bool,
+    ) -> builtins.list[PriceQuote | ProxyOrdersError]: ...
+
     async def calculate_many(
         self,
         requests: Iterable[QuoteRequest],
@@ -199,7 +209,7 @@ class OrdersResource(Resource):
         )
 
     async def list(
-        self, status: OrderStatus | str, *, offset: int = 0, limit: int = 20
+        self, status: OrderStatus | OrderStatusName, *, offset: int = 0, limit: int = 20
     ) -> OrderPage:
         """Fetch one page of orders (``count`` is the size of this page, not a total)."""
         wire_status = check_status(status)
@@ -217,7 +227,7 @@ class OrdersResource(Resource):
 
     def pages(
         self,
-        status: OrderStatus | str,
+        status: OrderStatus | OrderStatusName,
         *,
         page_size: int = 20,
         start: str | int | None = None,
@@ -249,7 +259,7 @@ class OrdersResource(Resource):
 
     def iter(
         self,
-        status: OrderStatus | str,
+        status: OrderStatus | OrderStatusName,
         *,
         page_size: int = 20,
         start: str | int | None = None,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import typing
 
 import aiohttp
 import pytest
 
-from proxyorders_async.emulator import Emulator, Faults, FaultSpec, JournalEntry
+from proxyorders_async.emulator import Emulator, FaultOptions, Faults, FaultSpec, JournalEntry
 
 from .conftest import DC_MONTHLY, Api
 
@@ -23,6 +25,19 @@ async def _journal_entry(emu: Emulator, route: str, count: int = 1) -> list[Jour
             return entries
         await asyncio.sleep(0.01)
     raise AssertionError(f"{route} was not journaled {count} time(s): {emu.journal.entries}")
+
+
+def test_fault_options_are_exactly_the_spec_fields() -> None:
+    """``Faults.set(**options)`` is typed by ``FaultOptions``: it must mirror ``FaultSpec``."""
+    spec_types = typing.get_type_hints(FaultSpec)
+    fields = {field.name: spec_types[field.name] for field in dataclasses.fields(FaultSpec)}
+    assert typing.get_type_hints(FaultOptions) == fields
+    assert FaultOptions.__optional_keys__ == frozenset(fields)
+
+
+def test_a_misspelt_option_is_refused_at_run_time() -> None:
+    with pytest.raises(TypeError, match="latency"):
+        Faults().set("*", latency=0.2)  # type: ignore[call-arg]
 
 
 # -- latency --------------------------------------------------------------------------------

@@ -1,8 +1,16 @@
-"""Type-checked by mypy --strict, never run: the public API's types as users see them."""
+"""Type-checked by mypy --strict, never run: the public API's types as users see them.
+
+Lines ending in ``# type: ignore[code]`` must fail type checking: ``warn_unused_ignores`` turns
+an ignore that is no longer needed (a check that regressed) into an error.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 import cattrs
+from multidict import CIMultiDictProxy
 from typing_extensions import assert_type
 
 from proxyorders_async import (
@@ -22,12 +30,14 @@ from proxyorders_async import (
     GeoResource,
     HealthResource,
     Isp,
+    NotFoundError,
     OperationResult,
     Order,
     OrderDetail,
     OrderIterator,
     OrderPage,
     OrderStatus,
+    OrderStatusName,
     OutcomeUnknownError,
     PageIterator,
     PriceQuote,
@@ -38,10 +48,12 @@ from proxyorders_async import (
     PurchaseOutcomeUnknownError,
     PurchaseResult,
     QuoteRequest,
+    RawResponse,
     Region,
     RegionRef,
     ResidentialProfile,
     ResidentialResource,
+    Safety,
     Signature,
     StockLevel,
     SubUser,
@@ -50,6 +62,40 @@ from proxyorders_async import (
     SubUsersResource,
     make_converter,
 )
+from proxyorders_async.emulator import Emulator, FaultOptions, FaultSpec
+
+
+@attrs.frozen
+class Widget:
+    code: str
+
+
+async def escape_hatches(client: ProxyOrdersClient) -> None:
+    raw = await client.with_raw_response.orders.get(1)
+    assert_type(raw, RawResponse[OrderDetail])
+    assert_type(raw.parsed, OrderDetail)
+    assert_type(raw.status, int)
+    assert_type(raw.headers, CIMultiDictProxy[str])
+    assert_type(await client.with_raw_response.account.me(), RawResponse[Account])
+    assert_type(await client.with_raw_response.catalog.products(), RawResponse[tuple[Product, ...]])
+    assert_type(await client.with_raw_response.proxies.active(1), RawResponse[ActiveProxyList])
+    assert_type(await client.with_raw_response.orders.list("all", limit=10), RawResponse[OrderPage])
+    assert_type(await client.with_raw_response.orders.renew(1), RawResponse[OperationResult])
+    assert_type(await client.request("GET", "/user/api/x"), Any)
+    country = await client.request("GET", "/user/api/x", cast_to=Widget)
+    assert_type(country, Widget)
+    charged = await client.request(
+        "POST", "/user/api/x", json={}, safety=Safety.CHARGES, advice="check the wallet"
+    )
+    assert_type(charged, Any)
+    raw_country = await client.with_raw_response.request("GET", "/user/api/x", cast_to=Widget)
+    assert_type(raw_country, RawResponse[Widget])
+    view = client.with_options(extra_headers={"X-Trace": "1"}, extra_query={"beta": "1"})
+    assert_type(view, ProxyOrdersClient)
+    try:
+        await client.orders.get(1)
+    except NotFoundError as exc:
+        assert_type(exc.headers, CIMultiDictProxy[str])
 
 
 async def usage() -> None:
@@ -148,7 +194,49 @@ async def namespaces_1_1(client: ProxyOrdersClient) -> None:
     assert_type(await client.geo.isps("US", "CA", "los-angeles"), GeoList[Isp])
     assert_type(await client.health.check(), bool)
     assert_type(await client.health.live(), bool)
+    raw = client.with_raw_response
+    assert_type(await raw.sub_users.get("u1", "standart"), RawResponse[SubUser])
+    assert_type(await raw.orders.set_signatures(1, {"10.0.0.1": "ios"}), RawResponse[int])
+    assert_type(await raw.geo.isps("US", "CA", "la"), RawResponse[GeoList[Isp]])
+    assert_type(await raw.health.check(), RawResponse[bool])
     namespaces: tuple[
         AddonsResource, ResidentialResource, SubUsersResource, GeoResource, HealthResource
     ] = (client.addons, client.residential, client.sub_users, client.geo, client.health)
     assert namespaces
+
+
+async def calculate_many_with_a_bool_variable(client: ProxyOrdersClient, flag: bool) -> None:
+    requests = [QuoteRequest(product="ISP Proxy")]
+    either = await client.orders.calculate_many(requests, return_exceptions=flag)
+    assert_type(either, list[PriceQuote | ProxyOrdersError])
+
+
+async def statuses(client: ProxyOrdersClient, from_config: str) -> None:
+    name: OrderStatusName = "on-hold"
+    assert_type(await client.orders.list(name), OrderPage)
+    assert_type(await client.orders.list("cancelled"), OrderPage)
+    assert_type(client.orders.pages(OrderStatus.ALL), PageIterator)
+    await client.orders.list("actve")  # type: ignore[arg-type]
+    client.orders.pages("Active")  # type: ignore[arg-type]
+    client.orders.iter("expired")  # type: ignore[arg-type]
+    await client.orders.list(from_config)  # type: ignore[arg-type]
+
+
+async def quote_totals(client: ProxyOrdersClient) -> None:
+    # Every total is optional in the API's schema: None when the server omits it.
+    quote = await client.orders.calculate("Datacenter Proxy", location="DE")
+    assert_type(quote.final_price, int | None)
+    assert_type(quote.total_with_addons, int | None)
+
+
+def fault_options(emu: Emulator) -> None:
+    assert_type(emu.faults.set("orders.list", error_rate=0.1, retry_after=None), FaultSpec)
+    emu.faults.update("*", latency_ms=200, fail_with="reset_before")
+    options: FaultOptions = {"truncate_rate": 0.5}
+    emu.faults.set("orders.get", **options)
+    with emu.faults.applied("orders.purchase", reset_after_rate=1.0):
+        pass
+    emu.faults.set("orders.list", latency=0.2)  # type: ignore[call-arg]
+    emu.faults.update("*", latency_ms="fast")  # type: ignore[arg-type]
+    emu.faults.set("*", fail_with="reset")  # type: ignore[arg-type]
+    emu.faults.applied("*", error_body="xml")  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from proxyorders_async import (
     OutcomeUnknownError,
     ProxyOrdersClient,
     PurchaseOutcomeUnknownError,
+    RawResponse,
     ResidentialProfile,
     SubUser,
     SubUserPage,
@@ -354,3 +355,17 @@ def test_the_generated_body_tests_exercise_the_endpoints_decoders(operation: Any
     )
     if operation.decode in vars(_decoders).values():  # the spec tests call the same function
         assert endpoint.decode is operation.decode
+
+
+@pytest.mark.parametrize("o", OPS, ids=lambda o: o.id)
+async def test_every_operation_has_a_raw_form(
+    m: aioresponses, client: ProxyOrdersClient, o: Op
+) -> None:
+    m.add(o.pattern, method=o.method, payload=o.answer, headers={"X-Request-Id": "r-1"})
+
+    raw = await o.call(client.with_raw_response)  # the same attribute paths, raw
+
+    assert isinstance(raw, RawResponse)
+    assert raw.status == 200 and raw.headers["X-Request-Id"] == "r-1"
+    assert isinstance(raw.parsed, o.result)
+    assert request_count(m) == 1

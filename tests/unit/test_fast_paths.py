@@ -24,6 +24,7 @@ from proxyorders_async._converters import (
     decode_page,
     describe_error,
     loads_json,
+    orjson_is_safe,
     structure_orders,
 )
 
@@ -207,3 +208,12 @@ def test_loads_json_equals_the_stdlib(body: bytes) -> None:
 def test_loads_json_raises_value_error(body: bytes) -> None:
     with pytest.raises(ValueError):
         loads_json(body)
+
+
+@pytest.mark.parametrize(
+    ("version", "safe"),
+    [("3.9.0", False), ("3.9.14", False), ("3.9.15", True), ("3.10.0", True), ("4.0.0rc1", True)],
+)
+def test_orjson_is_used_only_when_it_refuses_nesting_bombs(version: str, safe: bool) -> None:
+    """An older orjson parses a 100,000-deep body the stdlib refuses: the stdlib decides then."""
+    assert orjson_is_safe(version) is safe

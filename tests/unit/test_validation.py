@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from proxyorders_async import (
     GenericPurchase,
     InvalidArgumentError,
     InvalidArgumentTypeError,
+    OrderStatus,
+    OrderStatusName,
     PremiumResidentialPurchase,
     ProxyOrdersClient,
     QuoteRequest,
@@ -339,3 +342,8 @@ def test_addons_from_any_iterable_become_a_tuple() -> None:
     addons = (Addon(key, 1) for key in ("a", "b"))
     purchase = StandardResidentialPurchase(addons=addons)
     assert purchase.addons == (Addon("a", 1), Addon("b", 1))
+
+
+def test_status_literal_names_exactly_the_enum_values() -> None:
+    """``OrderStatusName`` (for type checkers) and ``OrderStatus`` (at run time) must agree."""
+    assert set(typing.get_args(OrderStatusName)) == {status.value for status in OrderStatus}
