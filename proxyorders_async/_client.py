@@ -585,7 +585,9 @@ class ProxyOrdersClient:
     ) -> Any:
         """Call an endpoint the SDK does not model yet, with the client's retries and limits::
 
-            data = await client.request("GET", "/user/api/proxies/isps", params=query)
+            data = await client.request(
+                "GET", "/user/api/proxies/countries", params={"proxy_type": "premium"}
+            )
 
         ``path`` is relative to the base URL (a URL on the base URL's origin is accepted too);
         another origin, ``//host`` or a ``..`` segment is an :class:`InvalidArgumentError`
