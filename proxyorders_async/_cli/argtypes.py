@@ -85,7 +85,9 @@ def _sdk_checked(check: Callable[[object], T]) -> Callable[[str], T]:
         try:
             return check(text)
         except (InvalidArgumentError, InvalidArgumentTypeError) as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+            # argparse names the argument itself: drop the SDK's "name: " prefix.
+            reason = str(exc).removeprefix(f"{exc.argument}: ")
+            raise argparse.ArgumentTypeError(reason) from None
 
     return parse
 
@@ -119,7 +121,8 @@ def _split_ip(text: str, shape: str) -> tuple[str, str]:
     try:
         return check_ip("IP", ip), value
     except InvalidArgumentError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+        reason = str(exc).removeprefix(f"{exc.argument}: ")
+        raise argparse.ArgumentTypeError(f"{text!r}: {reason}") from None
 
 
 def ip_signature(text: str) -> tuple[str, str]:

@@ -213,6 +213,8 @@ async def cmd_orders_add_traffic(ctx: Context, args: argparse.Namespace) -> int:
             rows.append(("Estimated price", dollars(estimate)))
         out.table(key_values("Add traffic", rows + _wallet_rows(balance, estimate)))
     _warn_short(ctx, balance, estimate)
+    if estimate is None:
+        ctx.out.note(f"no price estimate: {order.product_name!r} is not sold per GB")
     about = f" for about {dollars(estimate)}" if estimate is not None else ""
     question = f"Buy {gb} GB of traffic for order {order_id} ({order.product_name}){about}?"
     if not args.yes and not await confirm(question):
@@ -378,7 +380,7 @@ async def _move_traffic(ctx: Context, args: argparse.Namespace, *, add: bool) ->
             ],
         ) from exc
     if ctx.out.json_mode:
-        ctx.out.json({"user_id": uid, "gb": gb if add else -gb, **jsonable(result)})
+        ctx.out.json({"user_id": uid, "gb": gb, **jsonable(result)})
     elif add:
         ctx.out.line(f"Moved {gb} GB of your traffic to sub-user {uid}")
     else:

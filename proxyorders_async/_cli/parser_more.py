@@ -360,7 +360,7 @@ def _add_geo(build: _Builder, commands: SubParsers) -> None:
         "list the cities of a region",
         key="geo.cities",
         description=_example(
-            "List the cities of a region.", "proxyorders geo cities premium US california"
+            "List the cities of a region.", "proxyorders geo cities premium US CA"
         ),
     )
     typed(cities)
@@ -372,7 +372,7 @@ def _add_geo(build: _Builder, commands: SubParsers) -> None:
         key="geo.isps",
         description=_example(
             "List the internet providers of a city; only the premium package has them.",
-            "proxyorders geo isps US california los-angeles",
+            "proxyorders geo isps US CA los-angeles",
         ),
     )
     positional(isps, "COUNTRY", "REGION", "CITY")
