@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -24,28 +25,28 @@ async def emu() -> AsyncIterator[Emulator]:
         yield emulator
 
 
-def _order(emu: Emulator, product: str) -> object:
+def _order(emu: Emulator, product: str) -> Any:
     return next(order for order in emu.account if order.product.name == product)
 
 
-def _dc(emu: Emulator) -> object:
+def _dc(emu: Emulator) -> Any:
     return _order(emu, "Datacenter Proxy")
 
 
 def _dc_id(emu: Emulator) -> str:
-    return str(_dc(emu).order_id)  # type: ignore[attr-defined]
+    return str(_dc(emu).order_id)
 
 
 def _ip(emu: Emulator, index: int) -> str:
-    return str(_dc(emu).ip(index))  # type: ignore[attr-defined]
+    return str(_dc(emu).ip(index))
 
 
 def _resi_id(emu: Emulator) -> str:
-    return str(_order(emu, "Standart Residential Proxy").order_id)  # type: ignore[attr-defined]
+    return str(_order(emu, "Standart Residential Proxy").order_id)
 
 
 def _p0f_qty(emu: Emulator) -> int:
-    (line,) = _dc(emu).addons  # type: ignore[attr-defined]
+    (line,) = _dc(emu).addons
     return int(line.qty)
 
 
@@ -179,7 +180,7 @@ async def test_addon_downgrade_then_cancel(cli: Run, emu: Emulator) -> None:
     result = await cli("addons", "downgrade", _dc_id(emu), "p0f_slots", "2")
     assert result.code == 0, result.err
     assert "downgrade to 2 at the next renewal" in result.out
-    (line,) = _dc(emu).addons  # type: ignore[attr-defined]
+    (line,) = _dc(emu).addons
     assert line.pending is not None
     data = (await cli("addons", "cancel-downgrade", _dc_id(emu), "p0f_slots", "--json")).json()
     assert data["order_id"] == int(_dc_id(emu))
@@ -221,7 +222,7 @@ async def test_signatures_set_and_json(cli: Run, emu: Emulator) -> None:
     assert result.code == 0, result.err
     assert "2 of 2 IPs updated" in result.out
     assert "2-3 minutes" in result.err
-    assert _dc(emu).signatures == {0: "win10", 1: "win11", 2: "macos"}  # type: ignore[attr-defined]
+    assert _dc(emu).signatures == {0: "win10", 1: "win11", 2: "macos"}
     data = (await cli("orders", "signatures", order_id, f"{_ip(emu, 0)}=linux", "--json")).json()
     assert data == {
         "order_id": int(order_id),
@@ -269,8 +270,8 @@ async def test_ip_deletion_marks_and_keeps(cli: Run, emu: Emulator) -> None:
     result = await cli("orders", "ip-deletion", order_id, f"{_ip(emu, 4)}=on", f"{_ip(emu, 3)}=off")
     assert result.code == 0, result.err
     assert f"to drop: {_ip(emu, 4)}; kept: {_ip(emu, 3)}" in result.out
-    assert _dc(emu).dropping == {4}  # type: ignore[attr-defined]
-    assert _dc(emu).quantity == 4  # type: ignore[attr-defined]
+    assert _dc(emu).dropping == {4}
+    assert _dc(emu).quantity == 4
     data = (await cli("orders", "ip-deletion", order_id, f"{_ip(emu, 4)}=off", "--json")).json()
     assert data == {
         "order_id": int(order_id),
