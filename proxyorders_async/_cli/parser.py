@@ -27,8 +27,8 @@ exit codes:
   1    API error or other failure (a quote row failed, a purchase was declined)
   2    usage error: bad arguments or input file, or --yes needed without a terminal
   3    authentication error: no API key, or the API answered 401
-  4    outcome unknown of a purchase, renewal or other write that is unsafe to repeat:
-       check what the error says before retrying
+  4    purchase, renewal or other write unsafe to repeat sent, but its outcome is
+       unknown: check what the error says before retrying
   5    cannot reach the API: connection failed or timed out
   130  interrupted (Ctrl-C)
 
