@@ -134,11 +134,11 @@ def _describe(exc: BaseException) -> tuple[int, str, list[str]]:
         )
     if isinstance(exc, OutcomeUnknownError):
         # Not a charge, but unsafe to repeat: the SDK's advice says what to look at first.
-        advice = " ".join(exc.advice.split()) or "check the state it changes before trying again"
+        advice = " ".join(exc.advice.split()) or "what it changes"
         return (
             EXIT_OUTCOME_UNKNOWN,
             f"{exc.method} {exc.url} was sent but its outcome is unknown; it was not retried",
-            [advice],
+            [f"before trying again, check {advice}"],
         )
     if isinstance(exc, APITimeoutError):
         return EXIT_CONNECTION, f"the API did not answer in time: {exc}", []

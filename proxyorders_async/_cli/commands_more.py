@@ -202,25 +202,17 @@ async def cmd_orders_add_traffic(ctx: Context, args: argparse.Namespace) -> int:
     """``proxyorders orders add-traffic ORDER GB``: show the order and an estimate, confirm, buy."""
     _require_confirmation_possible(args.yes, "buy")
     client, out = ctx.client, ctx.out
-    order_id, gb = args.order_id, args.gb
+    order_id, gb, promo = args.order_id, args.gb, args.promo_code
     order = await client.orders.get(order_id)
-    estimate = await _traffic_estimate(ctx, order, gb, args.promo_code)
+    estimate = await _traffic_estimate(ctx, order, gb, promo)
     balance = (await client.account.me()).wallet_balance
-    if not out.json_mode:
-        out.table(order_detail_table(order))
-        rows: list[tuple[str, object]] = [("Adding", f"{gb} GB"), ("Promo code", args.promo_code)]
-        if estimate is not None:
-            rows.append(("Estimated price", dollars(estimate)))
-        out.table(key_values("Add traffic", rows + _wallet_rows(balance, estimate)))
-    _warn_short(ctx, balance, estimate)
-    if estimate is None:
-        ctx.out.note(f"no price estimate: {order.product_name!r} is not sold per GB")
+    _show_traffic_purchase(ctx, args, order, estimate, balance)
     about = f" for about {dollars(estimate)}" if estimate is not None else ""
     question = f"Buy {gb} GB of traffic for order {order_id} ({order.product_name}){about}?"
     if not args.yes and not await confirm(question):
         raise CommandError("aborted: nothing was bought")
     try:
-        result = await client.orders.add_bandwidth(order_id, gb, promo_code=args.promo_code)
+        result = await client.orders.add_bandwidth(order_id, gb, promo_code=promo)
     except PurchaseOutcomeUnknownError as exc:
         package = _PACKAGE_OF.get(order.product_name or "", "standart|premium")
         raise _unknown(
@@ -234,18 +226,27 @@ async def cmd_orders_add_traffic(ctx: Context, args: argparse.Namespace) -> int:
             ],
         ) from exc
     if out.json_mode:
-        out.json(
-            {
-                "order_id": order_id,
-                "gb": gb,
-                "promo_code": args.promo_code,
-                "estimated_price": estimate,
-                **jsonable(result),
-            }
-        )
+        summary = {"order_id": order_id, "gb": gb, "promo_code": promo}
+        out.json({**summary, "estimated_price": estimate, **jsonable(result)})
     else:
         out.line(f"Added {gb} GB of traffic to order {order_id}: {result.message or 'paid'}")
     return EXIT_OK
+
+
+def _show_traffic_purchase(
+    ctx: Context, args: argparse.Namespace, order: OrderDetail, estimate: int | None, balance: int
+) -> None:
+    """The order, the estimate and the wallet before the question (warnings in JSON mode too)."""
+    if not ctx.out.json_mode:
+        ctx.out.table(order_detail_table(order))
+        rows: list[tuple[str, object]] = [("Adding", f"{args.gb} GB")]
+        rows.append(("Promo code", args.promo_code))
+        if estimate is not None:
+            rows.append(("Estimated price", dollars(estimate)))
+        ctx.out.table(key_values("Add traffic", rows + _wallet_rows(balance, estimate)))
+    _warn_short(ctx, balance, estimate)
+    if estimate is None:
+        ctx.out.note(f"no price estimate: {order.product_name!r} is not sold per GB")
 
 
 async def _traffic_estimate(
@@ -329,6 +330,7 @@ async def cmd_sub_users_create(ctx: Context, args: argparse.Namespace) -> int:
             [
                 "before creating it again, check whether it exists:",
                 f"  proxyorders sub-users list {kind}   (a sub-user named {name!r}?)",
+                f"  proxyorders traffic {kind}   (your traffic down by {args.gb} GB?)",
             ],
         ) from exc
     if ctx.out.json_mode:
@@ -377,6 +379,7 @@ async def _move_traffic(ctx: Context, args: argparse.Namespace, *, add: bool) ->
             [
                 "before trying again, check the sub-user's traffic:",
                 f"  proxyorders sub-users get {kind} {uid}",
+                f"  proxyorders traffic {kind}",
             ],
         ) from exc
     if ctx.out.json_mode:

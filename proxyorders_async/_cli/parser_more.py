@@ -217,16 +217,23 @@ def _add_traffic(build: _Builder, commands: SubParsers) -> None:
     _show_passwords(traffic)
 
 
+def _typed(parser: argparse.ArgumentParser, *, user: bool = True) -> None:
+    """The ``TYPE`` argument of a sub-user action, and ``USER_ID`` when ``user``."""
+    parser.add_argument("proxy_type", type=proxy_type, metavar="TYPE", help=PROXY_TYPES)
+    if user:
+        parser.add_argument("user_id", type=user_id, metavar="USER_ID")
+
+
 def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[str], int]) -> None:
     actions = build.group(commands, "sub-users", "manage residential sub-users and their traffic")
-    add = build.add
+    _add_sub_user_reads(build, actions, positive)
+    _add_sub_user_writes(build, actions, positive)
 
-    def typed(parser: argparse.ArgumentParser, *, user: bool = True) -> None:
-        parser.add_argument("proxy_type", type=proxy_type, metavar="TYPE", help=PROXY_TYPES)
-        if user:
-            parser.add_argument("user_id", type=user_id, metavar="USER_ID")
 
-    listing = add(
+def _add_sub_user_reads(
+    build: _Builder, actions: SubParsers, positive: Callable[[str], int]
+) -> None:
+    listing = build.add(
         actions,
         "list",
         "list every sub-user of a package, or one page with --offset/--limit",
@@ -237,12 +244,12 @@ def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[st
             "proxyorders sub-users list premium",
         ),
     )
-    typed(listing, user=False)
+    _typed(listing, user=False)
     listing.add_argument("--offset", type=int_between(0), help="sub-users to skip (one page)")
     listing.add_argument("--limit", type=positive, help="page size (one page; default 20)")
     _show_passwords(listing)
 
-    get = add(
+    get = build.add(
         actions,
         "get",
         "show one sub-user",
@@ -251,9 +258,14 @@ def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[st
             "Show one sub-user and its traffic.", "proxyorders sub-users get premium 42"
         ),
     )
-    typed(get)
+    _typed(get)
     _show_passwords(get)
 
+
+def _add_sub_user_writes(
+    build: _Builder, actions: SubParsers, positive: Callable[[str], int]
+) -> None:
+    add = build.add
     create = add(
         actions,
         "create",
@@ -264,7 +276,7 @@ def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[st
             'proxyorders sub-users create premium "scraper 1" 5',
         ),
     )
-    typed(create, user=False)
+    _typed(create, user=False)
     create.add_argument("name", type=sub_user_name, metavar="NAME")
     create.add_argument("gb", type=positive, metavar="GB", help="whole GB moved to the sub-user")
     _show_passwords(create)
@@ -278,7 +290,7 @@ def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[st
             "Rename a sub-user.", 'proxyorders sub-users rename premium 42 "scraper 2"'
         ),
     )
-    typed(rename)
+    _typed(rename)
     rename.add_argument("name", type=sub_user_name, metavar="NAME")
 
     delete = add(
@@ -304,7 +316,7 @@ def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[st
                 f"proxyorders sub-users {verb} premium 42 3",
             ),
         )
-        typed(action)
+        _typed(action)
         action.add_argument("gb", type=positive, metavar="GB", help="whole GB")
 
     reset = add(
@@ -318,7 +330,7 @@ def _add_sub_users(build: _Builder, commands: SubParsers, positive: Callable[[st
             "proxyorders sub-users reset-password premium 42 --show-passwords",
         ),
     )
-    typed(reset)
+    _typed(reset)
     _show_passwords(reset)
 
 

@@ -367,10 +367,12 @@ def test_outcome_unknown_exits_4_with_the_advice_as_hint() -> None:
         "unknown",
         method="POST",
         url="https://api.test/user/api/proxies/sub-user",
-        advice="list the sub-users\n  before creating it again",
+        advice="client.sub_users.list(proxy_type)\n  (is the new sub-user there?)",
     )
     code, message, hints = _describe(exc)
     assert code == 4
     assert "POST https://api.test/user/api/proxies/sub-user was sent" in message
     assert "not retried" in message
-    assert hints == ["list the sub-users before creating it again"]
+    assert hints == [
+        "before trying again, check client.sub_users.list(proxy_type) (is the new sub-user there?)"
+    ]
