@@ -376,3 +376,50 @@ def test_outcome_unknown_exits_4_with_the_advice_as_hint() -> None:
     assert hints == [
         "before trying again, check client.sub_users.list(proxy_type) (is the new sub-user there?)"
     ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "proxies",
+        "addons quote",
+        "addons buy",
+        "addons downgrade",
+        "addons cancel-downgrade",
+        "orders signatures",
+        "orders ip-deletion",
+        "orders add-traffic",
+        "traffic",
+        "sub-users list",
+        "sub-users get",
+        "sub-users create",
+        "sub-users rename",
+        "sub-users delete",
+        "sub-users add-traffic",
+        "sub-users subtract-traffic",
+        "sub-users reset-password",
+        "geo countries",
+        "geo regions",
+        "geo cities",
+        "geo isps",
+    ],
+)
+def test_every_new_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*command.split(), "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    assert f"example:\n  proxyorders {command} " in text
+    assert "--json" in text
+    assert "exit codes:" in text
+
+
+async def test_debug_output_never_shows_a_password(cli: Run, emu: Emulator) -> None:
+    result = await cli("sub-users", "list", "standart", "--debug")
+    assert result.code == 0, result.err
+    assert "DEBUG" in result.err
+    for user in _users(emu).values():
+        assert user.password not in result.out + result.err
+    assert _pool(emu).password not in (await cli("traffic", "standart", "--debug")).err
