@@ -28,6 +28,7 @@ __all__ = [
     "geo_table",
     "human_bytes",
     "masked",
+    "password",
     "profile_table",
     "proxies_table",
     "sub_user_table",
