@@ -67,12 +67,22 @@ from ._models_addons import (
 )
 from ._models_geo import City, Country, GeoList, Isp, Region, RegionRef
 from ._models_residential import ResidentialProfile, SubUser, SubUserPage
-from ._pagination import OrderIterator, PageIterator
+from ._pagination import OrderIterator, PageIterator, SubUserIterator
 from ._retry import RetryPolicy
 from ._validation import OrderStatus
 from ._validation_more import ProxyType, Signature
 from ._version import __version__
-from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
+from .resources import (
+    AccountResource,
+    AddonsResource,
+    CatalogResource,
+    GeoResource,
+    HealthResource,
+    OrdersResource,
+    ProxiesResource,
+    ResidentialResource,
+    SubUsersResource,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -90,6 +100,7 @@ __all__ = [
     "AddonPurchase",
     "AddonQuote",
     "AddonSchedule",
+    "AddonsResource",
     "AuthenticationError",
     "BadRequestError",
     "BillingCycleChange",
@@ -102,6 +113,8 @@ __all__ = [
     "EventLoopMismatchError",
     "GenericPurchase",
     "GeoList",
+    "GeoResource",
+    "HealthResource",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidArgumentError",
@@ -135,13 +148,16 @@ __all__ = [
     "Region",
     "RegionRef",
     "ResidentialProfile",
+    "ResidentialResource",
     "RetryPolicy",
     "Signature",
     "SignatureUpdate",
     "StandardResidentialPurchase",
     "StockLevel",
     "SubUser",
+    "SubUserIterator",
     "SubUserPage",
+    "SubUsersResource",
     "UnmeteredResidentialPurchase",
     "__version__",
     "make_converter",

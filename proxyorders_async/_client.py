@@ -19,6 +19,7 @@ import cattrs
 from yarl import URL
 
 from ._converters import describe_error
+from ._decoders import hide_passwords
 from ._endpoints import CALCULATE, Endpoint, Request
 from ._exceptions import (
     APIConnectionError,
@@ -45,7 +46,17 @@ from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_
 from ._settings import BASE_URL_ENV, check_token
 from ._slots import SlotPool, Woken
 from ._version import __version__
-from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
+from .resources import (
+    AccountResource,
+    AddonsResource,
+    CatalogResource,
+    GeoResource,
+    HealthResource,
+    OrdersResource,
+    ProxiesResource,
+    ResidentialResource,
+    SubUsersResource,
+)
 
 __all__ = ["ProxyOrdersClient"]
 
@@ -335,6 +346,11 @@ class ProxyOrdersClient:
     catalog: CatalogResource
     account: AccountResource
     proxies: ProxiesResource
+    addons: AddonsResource
+    residential: ResidentialResource
+    sub_users: SubUsersResource
+    geo: GeoResource
+    health: HealthResource
 
     def __init__(
         self,
@@ -400,6 +416,11 @@ class ProxyOrdersClient:
         self.catalog = CatalogResource(transport)
         self.account = AccountResource(transport)
         self.proxies = ProxiesResource(transport)
+        self.addons = AddonsResource(transport)
+        self.residential = ResidentialResource(transport)
+        self.sub_users = SubUsersResource(transport)
+        self.geo = GeoResource(transport)
+        self.health = HealthResource(transport)
 
     @property
     def base_url(self) -> str:
@@ -529,11 +550,13 @@ class ProxyOrdersClient:
             raise
         try:
             return request.decode(data, shown)
+        except APIError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
+            raise self._core.redactor.error(exc) from None
         except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
             error = invalid_body(
                 f"response does not match the API schema: {describe_error(exc)}",
                 status=status,
-                body=data,
+                body=hide_passwords(data),  # a malformed profile or sub-user answer
                 method=endpoint.method,
                 url=shown,
                 attempts=attempts,
@@ -574,7 +597,7 @@ class ProxyOrdersClient:
                 timeout = _attempt_timeout(seconds, options.connect_timeout)
             try:
                 outcome = await self._attempt(
-                    session, endpoint.method, url, shown, body, timeout, seconds, attempt
+                    session, endpoint, url, shown, body, timeout, seconds, attempt
                 )
             except asyncio.CancelledError:
                 self._cancelled_in_flight(endpoint, shown)
@@ -602,7 +625,7 @@ class ProxyOrdersClient:
     async def _attempt(
         self,
         session: aiohttp.ClientSession,
-        method: str,
+        endpoint: Endpoint[Any],
         url: URL,
         shown: str,
         body: bytes | None,
@@ -613,11 +636,15 @@ class ProxyOrdersClient:
         """One HTTP exchange, holding the slot the caller took; gives the slot back, always.
 
         ``seconds`` is ``timeout``'s total, for messages. Failures are returned, not raised, so
-        the caller decides about retrying; anything unexpected propagates.
+        the caller decides about retrying; anything unexpected propagates. An endpoint without
+        ``auth`` is sent without the API key; one without ``json_answer`` takes any 2xx body.
         """
         core = self._core
         loop = asyncio.get_running_loop()
+        method = endpoint.method
         headers = core.headers if body is None else core.json_headers
+        if not endpoint.auth:  # the health probes: no API key outside /user/api/
+            headers = {k: v for k, v in headers.items() if k != "Authorization"}
         status, reason = 0, ""
         retry_after: float | None = None
         started = loop.time()
@@ -659,14 +686,18 @@ class ProxyOrdersClient:
                     elapsed_ms,
                     attempt,
                 )
-            outcome = interpret_response(
-                status,
-                raw,
-                reason=reason,
-                retry_after=retry_after,
-                method=method,
-                url=shown,
-                attempts=attempt,
+            outcome = (
+                Outcome(None, status)
+                if not endpoint.json_answer and 200 <= status < 300
+                else interpret_response(
+                    status,
+                    raw,
+                    reason=reason,
+                    retry_after=retry_after,
+                    method=method,
+                    url=shown,
+                    attempts=attempt,
+                )
             )
         finally:
             core.release_slot()

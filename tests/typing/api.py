@@ -10,10 +10,18 @@ from proxyorders_async import (
     ActiveProxyList,
     AddonLine,
     AddonPending,
+    AddonPurchase,
+    AddonQuote,
+    AddonSchedule,
+    AddonsResource,
     BillingCycleChange,
     City,
+    Country,
     DatacenterIspPurchase,
     GeoList,
+    GeoResource,
+    HealthResource,
+    Isp,
     OperationResult,
     Order,
     OrderDetail,
@@ -30,11 +38,16 @@ from proxyorders_async import (
     PurchaseOutcomeUnknownError,
     PurchaseResult,
     QuoteRequest,
+    Region,
     RegionRef,
+    ResidentialProfile,
+    ResidentialResource,
     Signature,
     StockLevel,
     SubUser,
+    SubUserIterator,
     SubUserPage,
+    SubUsersResource,
     make_converter,
 )
 
@@ -102,3 +115,40 @@ def models_1_1(detail: OrderDetail, page: SubUserPage, cities: GeoList[City]) ->
         assert_type(city.region, RegionRef | None)
     assert_type(ProxyType("standart"), ProxyType)
     assert_type(Signature("win11"), Signature)
+
+
+async def namespaces_1_1(client: ProxyOrdersClient) -> None:
+    """The API 1.1.0 namespaces: every method's result type as a caller sees it."""
+    assert_type(await client.orders.add_bandwidth(1, 5, promo_code="SPRING"), OperationResult)
+    assert_type(await client.orders.set_signatures(1, {"10.0.0.1": Signature.WIN11}), int)
+    assert_type(await client.orders.set_signatures(1, {"10.0.0.1": "ios"}), int)
+    assert_type(await client.orders.set_ip_deletion(1, {"10.0.0.1": True}), OperationResult)
+    assert_type(await client.addons.calculate(1, "p0f_slots", 2), AddonQuote)
+    assert_type(await client.addons.purchase(1, "p0f_slots", 2), AddonPurchase)
+    downgrade = await client.addons.schedule_downgrade(1, "p0f_slots", 1, current_qty=3)
+    assert_type(downgrade, AddonSchedule)
+    assert_type(await client.addons.cancel_downgrade(1, "p0f_slots"), AddonSchedule)
+    assert_type(await client.residential.profile(ProxyType.STANDARD), ResidentialProfile)
+    assert_type(await client.sub_users.list("premium", offset=20, limit=20), SubUserPage)
+    users = client.sub_users.iter(ProxyType.PREMIUM, page_size=50)
+    assert_type(users, SubUserIterator)
+    async for user in users:
+        assert_type(user, SubUser)
+    assert_type(users.users_yielded, int)
+    assert_type(await client.sub_users.get("u1", "standart"), SubUser)
+    assert_type(await client.sub_users.create("standart", "alice", 2), SubUser)
+    assert_type(await client.sub_users.rename("u1", "standart", "bob"), OperationResult)
+    assert_type(await client.sub_users.delete("u1"), OperationResult)
+    assert_type(await client.sub_users.add_traffic("u1", "standart", 1), OperationResult)
+    assert_type(await client.sub_users.subtract_traffic("u1", "standart", 1), OperationResult)
+    assert_type(await client.sub_users.reset_password("u1", "standart"), OperationResult)
+    assert_type(await client.geo.countries("premium"), GeoList[Country])
+    assert_type(await client.geo.regions("premium", "US"), GeoList[Region])
+    assert_type(await client.geo.cities("premium", "US", "CA"), GeoList[City])
+    assert_type(await client.geo.isps("US", "CA", "los-angeles"), GeoList[Isp])
+    assert_type(await client.health.check(), bool)
+    assert_type(await client.health.live(), bool)
+    namespaces: tuple[
+        AddonsResource, ResidentialResource, SubUsersResource, GeoResource, HealthResource
+    ] = (client.addons, client.residential, client.sub_users, client.geo, client.health)
+    assert namespaces
