@@ -129,16 +129,20 @@ async def sub_user_story(client: ProxyOrdersClient) -> None:
     bought = await client.orders.purchase(StandardResidentialPurchase(quantity=10))
     await client.orders.add_bandwidth(bought.order_id, 5, promo_code="RESI20")
     spent = before - (await client.account.me()).wallet_balance
+    pool = (await client.residential.profile(standard)).data
     print(f"  bought 10 GB, then 5 GB more with RESI20 (20% off): {dollars(spent)} in all")
     alice = await client.sub_users.create(standard, "alice", 4)
     bob = await client.sub_users.create(standard, "bob", 2)
     await client.sub_users.subtract_traffic(alice.user_id, standard, 1)
     await client.sub_users.add_traffic(bob.user_id, standard, 3)
     print("  created alice (4 GB) and bob (2 GB); moved 1 GB from alice and 3 GB to bob")
-    profile = await client.residential.profile(standard)
-    rows = [("(owner)", "-", gigabytes(profile.data))]
-    rows += [(u.name, u.user_id, gigabytes(u.data)) async for u in client.sub_users.iter(standard)]
+    owner = (await client.residential.profile(standard)).data
+    users = [user async for user in client.sub_users.iter(standard)]
+    rows = [("you", "-", gigabytes(owner))]
+    rows += [(user.name, user.user_id, gigabytes(user.data)) for user in users]
     print(table(("holder", "sub-user id", "traffic"), rows, right={2}))
+    together = owner + sum(user.data for user in users)
+    print(f"  together {gigabytes(together)}, as before sharing ({gigabytes(pool)})")
     old = alice.proxy_password
     await client.sub_users.reset_password(alice.user_id, standard)
     fresh = await client.sub_users.get(alice.user_id, standard)
