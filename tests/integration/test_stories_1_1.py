@@ -214,9 +214,13 @@ async def test_residential_story_traffic_sub_users_and_passwords(
     client = proxyorders_client
     before = await wallet(client)
     order_id = (await client.orders.purchase(StandardResidentialPurchase(quantity=10))).order_id
-    # Added traffic costs the product's GB price (200 cents) with the promo code's 20 % off.
+    # Added traffic costs the product's GB price (200 cents) with the promo code's 20 % off,
+    # exactly what a quote of the same GB with the same code says.
+    quote = await client.orders.calculate(
+        "Standart Residential Proxy", quantity=5, promo_code="RESI20"
+    )
     await client.orders.add_bandwidth(order_id, 5, promo_code="RESI20")
-    assert before - await wallet(client) == 10 * 200 + 5 * 160
+    assert before - await wallet(client) == 10 * 200 + quote.final_price == 2000 + 5 * 160
     assert (await client.orders.get(order_id)).quantity == 15
 
     profile = await client.residential.profile("standart")
@@ -332,7 +336,7 @@ async def test_sub_user_create_reset_after_processing_is_an_unknown_outcome(
         with pytest.raises(OutcomeUnknownError) as caught:
             await client.sub_users.create(ProxyType.STANDARD, "dave", 2)
         assert not isinstance(caught.value, PurchaseOutcomeUnknownError)
-        assert "sub-user" in caught.value.advice.lower()
+        assert "client.sub_users.list(proxy_type)" in caught.value.advice
         assert caught.value.request == {"name": "dave", "data": 2}
         # It was received once and carried out: the sub-user exists and holds the traffic.
         assert len(emulator.journal_for("proxies.sub_user.create")) == 1
@@ -351,7 +355,7 @@ async def test_add_on_purchase_hit_by_503_is_never_resent(
         await client.addons.purchase(order_id, P0F, 2)
     assert caught.value.status == 503
     assert caught.value.request == {"addon_key": P0F, "add_qty": 2}
-    assert caught.value.advice
+    assert "client.account.me()" in caught.value.advice
     # This 503 came before processing, so checking as the advice says finds nothing bought.
     assert await wallet(client) == before
     assert (await client.orders.get(order_id)).p0f_slots_available == 0
@@ -370,3 +374,29 @@ async def test_signature_set_hit_by_503_is_retried(
         assert await client.orders.set_signatures(order.order_id, {ips[1]: Signature.WIN11}) == 1
         assert [e.status for e in emulator.journal_for("orders.signature_set")] == [503, 200]
         assert (await client.orders.get(order.order_id)).p0f_slots_used == 2
+
+
+@pytest.mark.parametrize("fault", [{"fail_first": 1, "fail_with": 503}, {"reset_after_rate": 1.0}])
+async def test_traffic_moves_and_add_bandwidth_are_sent_once(
+    proxyorders_emulator_factory: Factory, fault: dict[str, object]
+) -> None:
+    emulator = await proxyorders_emulator_factory(traffic_gb={"standart": 10}, sub_users=1)
+    [order] = emulator.account
+    [user_id] = emulator.account.pools["standart"].sub_users
+    for route in ("proxies.sub_user.data_add", "proxies.sub_user.data_subtract"):
+        emulator.faults.set(route, **fault)
+    emulator.faults.set("orders.add_bandwidth", **fault)
+    async with client_for(emulator) as client:
+        for move in (client.sub_users.add_traffic, client.sub_users.subtract_traffic):
+            with pytest.raises(OutcomeUnknownError) as moved:
+                await move(user_id, ProxyType.STANDARD, 1)
+            assert not isinstance(moved.value, PurchaseOutcomeUnknownError)
+            assert "client.sub_users.get(user_id, proxy_type)" in moved.value.advice
+        with pytest.raises(PurchaseOutcomeUnknownError):
+            await client.orders.add_bandwidth(order.order_id, 1)
+    for route in (
+        "proxies.sub_user.data_add",
+        "proxies.sub_user.data_subtract",
+        "orders.add_bandwidth",
+    ):
+        assert len(emulator.journal_for(route)) == 1
