@@ -30,6 +30,7 @@ from ._decoders import (
     decode_created_sub_user,
     decode_isps,
     decode_operation,
+    decode_order_detail,
     decode_profile,
     decode_regions,
     decode_signature_update,
@@ -42,7 +43,6 @@ from ._models import (
     ActiveProxyList,
     BillingCycleChange,
     OperationResult,
-    OrderDetail,
     PriceQuote,
     Product,
     PurchaseResult,
@@ -287,9 +287,7 @@ LIST_ORDERS = Endpoint(
     decode_page,
     query=Query(("status", "offset", "limit")),
 )
-GET_ORDER = Endpoint(
-    "orders.get", "GET", "/user/api/orders/{order_id}", _member("order", OrderDetail)
-)
+GET_ORDER = Endpoint("orders.get", "GET", "/user/api/orders/{order_id}", decode_order_detail)
 RENEW = Endpoint(
     "orders.renew",
     "POST",

@@ -719,9 +719,10 @@ SUB_USER_LISTING: Listing[SubUserSheet, SubUser] = Listing(
 class SubUserIterator(ItemWalk[SubUserSheet, SubUser]):
     """Async iterator over every sub-user across pages, returned by ``client.sub_users.iter()``.
 
-    Pages are requested by offset, one at a time, until ``count`` is reached or a page is
-    empty; only the current page is held. The order walk's loop protection applies: a server
-    that ignores the offset or stops advancing raises :class:`PaginationError`.
+    Pages are requested by offset until ``count`` is reached or a page is empty. One page is
+    walked at a time: the current one, plus the next, requested while you work on it (nothing
+    else is kept). The order walk's loop protection applies: a server that ignores the offset
+    or stops advancing raises :class:`PaginationError`.
     """
 
     def __init__(self, pages: PageWalk[SubUserSheet, SubUser]) -> None:

@@ -51,6 +51,8 @@ _PASSWORD_MEMBER = re.compile(
     r"(?:(?P=q)(?:(?!(?P=q))(?:\\.|.))*(?:(?P=q)|\Z)|[^\s,}\]]+)",
     re.IGNORECASE | re.DOTALL,
 )
+# The same in a query or form text (``proxy_password=...&``), as an error page may quote it.
+_PASSWORD_PARAM = re.compile(r"(?<![\w-])((?:proxy_)?password=)[^&\s\"',;]+", re.IGNORECASE)
 
 Span = tuple[int, int]
 # One character of a decoded view of a text, and the span of the original text it came from.
@@ -148,10 +150,13 @@ def _join_surrogate_pairs(chars: list[str], spans: list[Span]) -> None:
 
 
 def hide_password_text(text: str) -> str:
-    """``text`` with the value of every ``"password"``/``"proxy_password"`` member masked."""
+    """``text`` with the value of every ``"password"``/``"proxy_password"`` member masked.
+
+    JSON members (also escaped once more, or cut short) and ``password=...`` parameters.
+    """
     if "assword" not in text and "ASSWORD" not in text:
         return text
-    return _PASSWORD_MEMBER.sub(_masked_member, text)
+    return _PASSWORD_PARAM.sub(rf"\1{MASK}", _PASSWORD_MEMBER.sub(_masked_member, text))
 
 
 def _masked_member(match: re.Match[str]) -> str:

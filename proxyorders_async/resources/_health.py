@@ -12,8 +12,9 @@ class HealthResource(Resource):
     """Health probes (``client.health``); they send no API key.
 
     The probe paths sit outside ``/user/api/`` and take no authentication, so the
-    ``Authorization`` header is left out. A failure is retried like any read; use
-    ``client.with_options(max_retries=0)`` for a single-shot probe.
+    ``Authorization`` header is left out; like every path they go under the base URL's path.
+    A failure is retried like any read; use ``client.with_options(max_retries=0)`` for a
+    single-shot probe.
     """
 
     __slots__ = ()

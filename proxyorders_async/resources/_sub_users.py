@@ -68,8 +68,9 @@ class SubUsersResource(Resource):
     ) -> SubUserIterator:
         """Iterate over every sub-user, a page of ``page_size`` at a time.
 
-        Stops when ``count`` is reached or a page is empty; a server that repeats pages or
-        stops advancing raises :class:`PaginationError`. Arguments are checked here.
+        Stops when ``count`` is reached or a page is empty; the next page is requested while
+        you work on the current one. A server that repeats pages or stops advancing raises
+        :class:`PaginationError`. Arguments are checked here, before iteration starts.
         """
         wire = check_proxy_type(proxy_type)
         size = check_positive("page_size", page_size)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from aioresponses import aioresponses
 
 from proxyorders_async import (
@@ -23,10 +25,10 @@ from proxyorders_async import (
     ResidentialProfile,
     SubUser,
     SubUserPage,
+    _decoders,
+    _endpoints,
 )
-from proxyorders_async import _endpoints
 from proxyorders_async._endpoints import Endpoint
-from proxyorders_async._retry import Safety
 
 from .api_1_1_table import (
     CHARGING,
@@ -40,6 +42,7 @@ from .api_1_1_table import (
     op,
 )
 from .helpers import BASE, HEADERS, JSON_HEADERS, NO_BODY, TOKEN, calls, only_call, request_count
+from .spec_1_1 import OPERATIONS, SPEC_FILE
 
 ENDPOINTS = {e.name: e for e in vars(_endpoints).values() if isinstance(e, Endpoint)}
 
@@ -75,7 +78,7 @@ async def test_exact_request_and_parsed_answer(
     else:
         assert call.json == o.body
     assert call.kwargs["allow_redirects"] is False
-    assert isinstance(result, o.result) and not isinstance(result, bool) or o.result is bool
+    assert isinstance(result, o.result)
     if o.id in GEO_ITEMS:
         assert all(isinstance(item, GEO_ITEMS[o.id]) for item in result)
 
@@ -320,3 +323,34 @@ async def test_a_user_id_is_one_percent_encoded_segment(
     m.delete(f"{BASE}/user/api/proxies/sub-user/a%20b%3Fc", payload={"success": True})
     await client.sub_users.delete("a b?c")
     assert only_call(m).url.raw_path == "/user/api/proxies/sub-user/a%20b%3Fc"
+
+
+# Coverage of the spec ----------------------------------------------------------------------
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_operation_of_the_1_1_0_spec_has_an_endpoint() -> None:
+    spec = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    in_spec = {
+        (method.upper(), _shape(path))
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    in_sdk = {(e.method, _shape(e.path)) for e in ENDPOINTS.values()}
+    assert len(in_spec) == 34
+    assert in_spec == in_sdk
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
+def test_the_generated_body_tests_exercise_the_endpoints_decoders(operation: Any) -> None:
+    endpoint = ENDPOINTS[operation.name]
+    assert (endpoint.method, _shape(endpoint.path)) == (
+        operation.method.upper(),
+        _shape(operation.path),
+    )
+    if operation.decode in vars(_decoders).values():  # the spec tests call the same function
+        assert endpoint.decode is operation.decode
