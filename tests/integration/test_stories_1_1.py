@@ -186,9 +186,15 @@ async def test_per_ip_deletion_recalculates_and_keeps_the_last_ip(
     detail = await client.orders.get(order_id)
     assert (detail.quantity, detail.price_paid) == (4, 4 * 120)
 
-    # Dropping every IP left is refused and changes nothing.
-    with pytest.raises(BadRequestError):
-        await client.orders.set_ip_deletion(order_id, dict.fromkeys(ips[:4], True))
+    # Down to one IP; dropping that last one is refused and changes nothing.
+    await client.orders.set_ip_deletion(order_id, dict.fromkeys(ips[1:4], True))
+    detail = await client.orders.get(order_id)
+    assert (detail.quantity, detail.price_paid) == (1, 120)
+    with pytest.raises(BadRequestError) as refused:
+        await client.orders.set_ip_deletion(order_id, {ips[0]: True})
+    assert "keep" in refused.value.message
+    assert (await client.orders.get(order_id)).quantity == 1
+    await client.orders.set_ip_deletion(order_id, dict.fromkeys(ips[1:4], False))
     assert (await client.orders.get(order_id)).quantity == 4
 
     # The marked IP stays usable until the renewal drops it.
