@@ -544,7 +544,7 @@ class ProxyOrdersClient:
 
         It uses this client's (or view's) options, retries and safety classes unchanged.
         """
-        return RawResponseClient(self, _ClientTransport(self))
+        return RawResponseClient(self.request, _ClientTransport(self))
 
     @overload
     async def request(

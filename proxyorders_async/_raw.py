@@ -38,7 +38,6 @@ from .resources import (
 if TYPE_CHECKING:
     from yarl import URL
 
-    from ._client import ProxyOrdersClient
 
 __all__ = ["RawResponse", "RawResponseClient"]
 
@@ -325,8 +324,9 @@ class RawResponseClient:
     retries, safety classes and redaction); only the return value differs.
     """
 
-    def __init__(self, client: ProxyOrdersClient, transport: Transport) -> None:
-        self._client = client
+    def __init__(self, request: Callable[..., Awaitable[Any]], transport: Transport) -> None:
+        # The client's own ``request`` (not the client: this module must not import it).
+        self._request = request
         self.orders = OrdersWithRawResponse(transport)
         self.catalog = CatalogWithRawResponse(transport)
         self.account = AccountWithRawResponse(transport)
@@ -376,7 +376,7 @@ class RawResponseClient:
     ) -> RawResponse[Any]:
         """:meth:`ProxyOrdersClient.request`, returning a :class:`RawResponse`."""
         return await raw_call(
-            lambda: self._client.request(
+            lambda: self._request(
                 method,
                 path,
                 params=params,
