@@ -28,7 +28,7 @@ from ._respond import json_response, ok
 from ._rules import parse_int_param, reject_unknown
 
 if TYPE_CHECKING:
-    from ._app import _Ctx
+    from ._ctx import Ctx as _Ctx
     from ._store import Order, Store
 
 __all__ = ["ExtendedRoutes"]
