@@ -273,6 +273,10 @@ class Navigator(Protocol):
     is reached) :meth:`following`.
     """
 
+    #: Whether a page may legitimately repeat the previous one (a walk that re-reads on
+    #: purpose); otherwise the same page twice with a ``next`` stops the walk at once.
+    rereads: bool
+
     def read(self, arrival: Arrival[Any], fetched_as: URL) -> int:
         """How many leading items of the page must not be handed over (already yielded)."""
 
@@ -288,6 +292,8 @@ class Navigator(Protocol):
 
 class FollowNext:
     """Follows the server's ``next``: same origin only, never one of the last URIs followed."""
+
+    rereads = False
 
     def __init__(self, base: URL, first: URL, *, remember: int = REMEMBERED_URIS) -> None:
         self._base = base
@@ -365,7 +371,11 @@ class ExactOverlap:
     between fetches. It costs one id held per item yielded. When a ``next`` is not offset/limit
     shaped the client cannot choose offsets: :attr:`exact` turns False, a WARNING says so, and
     the server's ``next`` is followed from there on (still never handing over an id twice).
+    Endless walks are stopped by the progress rule alone: inserts before the walk's position
+    can serve a page again legitimately.
     """
+
+    rereads = True
 
     def __init__(self, base: URL, first: URL) -> None:
         self.exact = True
@@ -554,7 +564,7 @@ class WalkPlanner(Generic[K]):
         stalled = self.progress.observe(arrival.ids)
         if arrival.next is None:
             return
-        if arrival.ids == self._last_ids:
+        if arrival.ids == self._last_ids and not self.navigator.rereads:
             # Distinct next URIs, same items (an ignored offset, or rows inserted as fast as
             # the walk reads): the URIs cannot show this loop.
             reason = f"the server sent the same {self._noun} as the previous page"
