@@ -9,8 +9,18 @@ step returns ``next`` itself, as gidgethub's ``decipher_response`` returns ``mor
 API sends none, :func:`next_offset_uri` computes it from ``offset``/``limit`` and a total), and
 a :class:`Listing` naming a page's items and an item's id. Which URL comes next, what to
 predict and what shows that the list moved are a :class:`Navigator`'s decisions
-(:class:`FollowNext` follows the server's ``next``), so a walk that chooses its own overlapping
-offsets and checks the overlap can replace it without touching the planner or the scheduler.
+(:class:`FollowNext` follows the server's ``next``; :class:`ExactOverlap` chooses overlapping
+offsets itself and checks the overlap). A navigator also says, per page, how many leading items
+were already yielded (:attr:`Step.skip`): the scheduler hands over the rest.
+
+The exact walk (:class:`ExactOverlap`, ``exact=True``): each page starts ``overlap`` items
+(1 while the list stands still) before the previous page's end. A page holding an id already
+yielded is in step: the items after the last such id are new, whatever moved in between (the
+proof needs only that the sort order of the items never changes: an item present for the whole
+walk that sorts before a yielded id was yielded before it). A page holding none is out of step
+(deletions moved the list towards the start): nothing is handed over and the walk steps back
+``limit - 1`` items, doubling, at worst to its first offset. So an item present for the whole
+walk is yielded exactly once, in any serving order of pages fetched ahead, and nothing twice.
 
 Fetching ahead: after page *k* arrives, page *k+1* is requested before page *k* is handed to the
 caller. With ``concurrency=N`` and offset/limit shaped URIs, up to *N* predicted pages are in
@@ -863,7 +873,8 @@ class PageIterator(PageWalk[OrderPage, Order]):
     ``resume_uri`` is where a new walk (``start=``) picks up after the last page yielded;
     ``pages_fetched`` counts pages yielded. Call ``await it.aclose()`` (or finish the loop) to
     cancel any page fetched ahead. A walk that stops advancing raises :class:`PaginationError`
-    within a bounded number of pages (see the README's pagination section).
+    within a bounded number of pages (see the README's pagination section). ``exact`` says
+    whether the walk guarantees every order present throughout exactly once (``exact=True``).
     """
 
     def __init__(

@@ -98,9 +98,7 @@ def _s3(f: Figures) -> str:
         f"requests ({_get(f, f'delete_c{c}_extra_requests')} more than over a still list)"
         for c in (1, 4, 8)
     ]
-    lost = [
-        _get(f, f"anywhere_{sort}_c{c}_lost") for sort in ("asc", "desc") for c in (1, 4, 8)
-    ]
+    lost = [_get(f, f"anywhere_{sort}_c{c}_lost") for sort in ("asc", "desc") for c in (1, 4, 8)]
     parts += [
         "inserts + deletions anywhere + 503s, `exact=True`, ascending and descending lists at "
         f"concurrency 1/4/8: {' / '.join(lost)} surviving orders lost",
