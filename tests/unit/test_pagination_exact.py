@@ -255,3 +255,39 @@ def test_a_list_moving_faster_than_the_walk_raises_never_misleads(
         check_exact(model, yielded)
         return
     assert "not advancing" in message  # the progress rule: said, never a silent loss
+
+
+@pytest.mark.parametrize(
+    ("following", "exact"),
+    [
+        ("/user/api/orders?status=all&offset=11&limit=11", True),
+        ("/user/api/orders?status=all&offset=10&limit=10", True),  # a capped limit
+        ("/user/api/orders?status=active&offset=11&limit=11", False),  # another list
+        ("/user/api/other?status=all&offset=11&limit=11", False),
+        ("/user/api/orders?status=all&offset=0&limit=11", False),  # not further
+        ("https://evil.test/user/api/orders?status=all&offset=11&limit=11", False),
+    ],
+)
+def test_only_an_offset_next_of_the_same_list_keeps_the_walk_exact(
+    following: str, exact: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = page_url(0, 11)
+    navigator = ExactOverlap(BASE, first)
+    with caplog.at_level(logging.WARNING, logger="proxyorders_async"):
+        navigator.read(Arrival(str(first), following, tuple(range(11))), first)
+    assert navigator.exact is exact
+    assert ("no longer exact" in caplog.text) is not exact
+
+
+def test_max_pages_caps_an_exact_walk() -> None:
+    model = ModelList(100)
+    first = page_url(0, 11)
+    planner: WalkPlanner[int] = WalkPlanner(first, ExactOverlap(BASE, first), max_pages=3)
+    step = planner.start()
+    handed: list[int] = []
+    while planner.head is not None:
+        [fetch] = step.fetch
+        arrival = model.serve(fetch.url)
+        step = planner.arrived(fetch.ticket, arrival)
+        handed += arrival.ids[step.skip :]
+    assert handed == list(range(1, 32)) and len(model.requests) == 3
