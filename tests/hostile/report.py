@@ -98,10 +98,13 @@ def _s3(f: Figures) -> str:
         f"requests ({_get(f, f'delete_c{c}_extra_requests')} more than over a still list)"
         for c in (1, 4, 8)
     ]
-    lost = [_get(f, f"anywhere_{sort}_c{c}_lost") for sort in ("asc", "desc") for c in (1, 4, 8)]
+    combos = [(sort, c) for sort in ("asc", "desc") for c in (1, 4, 8)]
+    lost = [_get(f, f"anywhere_{sort}_c{c}_lost") for sort, c in combos]
+    requests = [_get(f, f"anywhere_{sort}_c{c}_requests") for sort, c in combos]
     parts += [
         "inserts + deletions anywhere + 503s, `exact=True`, ascending and descending lists at "
-        f"concurrency 1/4/8: {' / '.join(lost)} surviving orders lost",
+        f"concurrency 1/4/8: {' / '.join(lost)} surviving orders lost, "
+        f"{' / '.join(requests)} requests (503s included)",
         f"deletions without `exact=True`: {_get(f, 'delete_default_skipped')} surviving orders "
         f"skipped of {_get(f, 'delete_default_yielded')} yielded; `iterator.exact` is False",
     ]
