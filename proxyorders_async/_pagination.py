@@ -9,8 +9,18 @@ step returns ``next`` itself, as gidgethub's ``decipher_response`` returns ``mor
 API sends none, :func:`next_offset_uri` computes it from ``offset``/``limit`` and a total), and
 a :class:`Listing` naming a page's items and an item's id. Which URL comes next, what to
 predict and what shows that the list moved are a :class:`Navigator`'s decisions
-(:class:`FollowNext` follows the server's ``next``), so a walk that chooses its own overlapping
-offsets and checks the overlap can replace it without touching the planner or the scheduler.
+(:class:`FollowNext` follows the server's ``next``; :class:`ExactOverlap` chooses overlapping
+offsets itself and checks the overlap). A navigator also says, per page, how many leading items
+were already yielded (:attr:`Step.skip`): the scheduler hands over the rest.
+
+The exact walk (:class:`ExactOverlap`, ``exact=True``): each page starts ``overlap`` items
+(1 while the list stands still) before the previous page's end. A page holding an id already
+yielded is in step: the items after the last such id are new, whatever moved in between (the
+proof needs only that the sort order of the items never changes: an item present for the whole
+walk that sorts before a yielded id was yielded before it). A page holding none is out of step
+(deletions moved the list towards the start): nothing is handed over and the walk steps back
+``limit - 1`` items, doubling, at worst to its first offset. So an item present for the whole
+walk is yielded exactly once, in any serving order of pages fetched ahead, and nothing twice.
 
 Fetching ahead: after page *k* arrives, page *k+1* is requested before page *k* is handed to the
 caller. With ``concurrency=N`` and offset/limit shaped URIs, up to *N* predicted pages are in
@@ -102,14 +112,29 @@ class Listing(Generic[P, T]):
     items: Callable[[P], Sequence[T]]
     key: Callable[[T], Hashable]
     noun: str = "items"
+    #: ``trim(page, n)``: the page without its first ``n`` items (needed by exact walks only).
+    trim: Callable[[P, int], P] | None = None
 
     def ids(self, page: P) -> tuple[Hashable, ...]:
         """The ids of a page's items, in order."""
         return tuple(map(self.key, self.items(page)))
 
+    def without_first(self, page: P, count: int) -> P | None:
+        """``page`` without its first ``count`` items, or None when nothing is left."""
+        if count >= len(self.items(page)):
+            return None
+        if self.trim is None:
+            raise TypeError(f"this listing of {self.noun} cannot drop items from a page")
+        return self.trim(page, count)
+
+
+def _trim_orders(page: OrderPage, count: int) -> OrderPage:
+    kept = page.orders[count:]
+    return attrs.evolve(page, orders=kept, count=len(kept))
+
 
 ORDER_LISTING: Listing[OrderPage, Order] = Listing(
-    attrgetter("orders"), attrgetter("order_id"), "orders"
+    attrgetter("orders"), attrgetter("order_id"), "orders", _trim_orders
 )
 
 
@@ -197,12 +222,14 @@ class Fetch:
 class Step:
     """What to do after a page arrived: cancel, then start, then yield the page.
 
-    ``refusal`` is raised after the page was handed over (the page itself was good).
+    ``refusal`` is raised after the page was handed over (the page itself was good); ``skip``
+    leading items of the page are not handed over (an exact walk's overlap, already yielded).
     """
 
     cancel: tuple[int, ...] = ()
     fetch: tuple[Fetch, ...] = ()
     refusal: PaginationError | None = None
+    skip: int = 0
 
 
 class Progress(Generic[K]):
@@ -252,10 +279,21 @@ class Progress(Generic[K]):
 
 
 class Navigator(Protocol):
-    """Decides which URL follows an arrived page, and predicts offset pages."""
+    """Decides which URL follows an arrived page, and predicts offset pages.
 
-    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL:
-        """The next page's URL (``arrival.next`` is set); raises PaginationError to refuse."""
+    For every page, in walk order, the planner calls :meth:`read`, then (unless ``max_pages``
+    is reached) :meth:`following`.
+    """
+
+    #: Whether a page may legitimately repeat the previous one (a walk that re-reads on
+    #: purpose); otherwise the same page twice with a ``next`` stops the walk at once.
+    rereads: bool
+
+    def read(self, arrival: Arrival[Any], fetched_as: URL) -> int:
+        """How many leading items of the page must not be handed over (already yielded)."""
+
+    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL | None:
+        """The next page's URL, or None when the walk is over; raises PaginationError to refuse."""
 
     def predict(self, before: URL, last: URL) -> URL | None:
         """The page after ``last`` (which followed ``before``), or None to stop predicting."""
@@ -266,6 +304,8 @@ class Navigator(Protocol):
 
 class FollowNext:
     """Follows the server's ``next``: same origin only, never one of the last URIs followed."""
+
+    rereads = False
 
     def __init__(self, base: URL, first: URL, *, remember: int = REMEMBERED_URIS) -> None:
         self._base = base
@@ -285,9 +325,14 @@ class FollowNext:
         if len(self._order) > self._limit:
             self._keys.discard(self._order.popleft())
 
-    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL:
+    def read(self, arrival: Arrival[Any], fetched_as: URL) -> int:
+        """Every item is handed over."""
+        return 0
+
+    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL | None:
         """Resolve ``arrival.next`` against the page and refuse another origin or a loop."""
-        assert arrival.next is not None
+        if arrival.next is None:
+            return None
         target = resolve_next(
             self._base, arrival.next, page_url=arrival.url, relative_to=fetched_as
         )
@@ -308,6 +353,160 @@ class FollowNext:
     def moved(self, previous: tuple[Any, ...], ids: tuple[Any, ...]) -> bool:
         """Pages of a list that stood still share no id."""
         return not set(ids).isdisjoint(previous)
+
+
+def _same_list(page_url: URL, next_url: URL) -> bool:
+    """Whether ``next_url`` is ``page_url`` at a later offset: the server pages by offset."""
+    here, there = _offset_limit(page_url), _offset_limit(next_url)
+    if here is None or there is None or there[0] <= here[0]:
+        return False
+    others = {k: v for k, v in page_url.query.items() if k not in ("offset", "limit")}
+    theirs = {k: v for k, v in next_url.query.items() if k not in ("offset", "limit")}
+    return (page_url.origin(), page_url.path, others) == (next_url.origin(), next_url.path, theirs)
+
+
+class ExactOverlap:
+    """Chooses overlapping offset pages and checks the overlap: exact while the list moves.
+
+    Each page after the first starts ``overlap`` items before the end of the previous one
+    (``overlap`` is 1 while the list stands still). A page is *in step* when it holds an item
+    already yielded, or starts at the walk's first offset; only the items after the last
+    already-yielded one are handed over. A page out of step (deletions before the walk's position
+    moved it past items not yet read) hands over nothing, and the walk steps back
+    (``limit - 1`` items, doubling while out of step; at worst to the first offset, which is a
+    rewalk that skips the ids already yielded). The left shift measured when back in step sets
+    the next overlap (twice the shift, plus one), so a list that keeps moving costs a few items
+    per page, not a request.
+
+    The guarantee (for orders whose sort position never changes): an item present for the whole
+    walk is handed over exactly once, and no item twice, whatever inserts and deletions happen
+    between fetches. It costs one id held per item yielded. When a ``next`` is not offset/limit
+    shaped the client cannot choose offsets: :attr:`exact` turns False, a WARNING says so, and
+    the server's ``next`` is followed from there on (still never handing over an id twice).
+    Endless walks are stopped by the progress rule alone: inserts before the walk's position
+    can serve a page again legitimately.
+    """
+
+    rereads = True
+
+    def __init__(self, base: URL, first: URL) -> None:
+        self.exact = True
+        self.realignments = 0
+        self._base = base
+        self._first = first
+        self._seen: set[Hashable] = set()
+        self._overlap = 1
+        self._misses = 0
+        self._anchor: tuple[Hashable, int] | None = None  # last in-step item and its offset
+        self._target: URL | None = None
+        self._follow: FollowNext | None = None
+        shape = _offset_limit(first)
+        self._floor, self._limit = shape if shape is not None else (0, 2)
+        if shape is None or self._limit < 2:
+            self._degrade(first, "the first page's URI has no offset and a limit of 2 or more")
+
+    @property
+    def overlap(self) -> int:
+        """Items each next page repeats from the previous one (grows while the list moves)."""
+        return self._overlap
+
+    def _degrade(self, url: URL, why: str) -> None:
+        self.exact = False
+        self._follow = FollowNext(self._base, url)
+        logger.warning(
+            "%s: this walk cannot choose its offsets, so it is no longer exact (orders created "
+            "or deleted while it runs may be missed); following the server's next (%s)",
+            why,
+            url,
+        )
+
+    def _check_shape(self, arrival: Arrival[Any], fetched_as: URL) -> None:
+        if self._follow is not None or arrival.next is None:
+            return
+        try:
+            following = resolve_next(
+                self._base, arrival.next, page_url=arrival.url, relative_to=fetched_as
+            )
+        except PaginationError:
+            following = None
+        if following is None or not _same_list(fetched_as, following):
+            self._degrade(fetched_as, "the server's next URI is not offset/limit shaped")
+
+    def read(self, arrival: Arrival[Any], fetched_as: URL) -> int:
+        """Hand over the items after the last one already yielded; plan the next page."""
+        self._check_shape(arrival, fetched_as)
+        ids = arrival.ids
+        last = max((i for i, key in enumerate(ids) if key in self._seen), default=-1)
+        offset = (_offset_limit(fetched_as) or (self._floor, 0))[0]
+        if self._follow is None and last < 0 and offset > self._floor:
+            self._target = self._step_back(offset)
+            return len(ids)
+        self._seen.update(ids[last + 1 :])
+        if self._follow is None:
+            self._in_step(ids, last, offset)
+        return last + 1
+
+    def _step_back(self, offset: int) -> URL:
+        # Out of step: deletions before the walk's position (or of everything near it).
+        if not self._misses:
+            self.realignments += 1
+            logger.debug("the list moved before offset %d; stepping back", offset)
+        self._misses += 1
+        back = (self._limit - 1) << (self._misses - 1)
+        return self._at(max(self._floor, offset - max(back, 1)))
+
+    def _in_step(self, ids: tuple[Hashable, ...], last: int, offset: int) -> None:
+        shift = self._shift(ids, last, offset)
+        if shift > 0 or self._misses:  # moved by more than the overlap when out of step
+            wanted = 2 * shift + 1 if shift > 0 else 2 * self._overlap + 1
+            self._overlap = min(max(1, self._limit // 2), wanted)
+        else:
+            self._overlap = max(1, self._overlap // 2)
+        self._misses = 0
+        if ids:
+            self._anchor = (ids[-1], offset + len(ids) - 1)
+        ahead = len(ids) - self._overlap if len(ids) > self._overlap else len(ids)
+        self._target = self._at(offset + ahead)
+
+    def _shift(self, ids: tuple[Hashable, ...], last: int, offset: int) -> int:
+        """How far the last in-step item moved towards the start (deletions before it)."""
+        if self._anchor is None or last < 0 or ids[last] != self._anchor[0]:
+            return 0
+        shift = self._anchor[1] - (offset + last)
+        if shift and not self._misses:
+            self.realignments += 1
+            logger.debug("the list moved by %d before offset %d; re-aligned", shift, offset)
+        return shift
+
+    def _at(self, offset: int) -> URL:
+        return self._first.update_query(offset=str(offset))
+
+    def following(self, arrival: Arrival[Any], fetched_as: URL) -> URL | None:
+        """The page planned by :meth:`read`; None once an in-step page ends the list."""
+        if self._follow is not None:
+            return self._follow.following(arrival, fetched_as)
+        if arrival.next is None and not self._misses:
+            return None
+        return self._target
+
+    def predict(self, before: URL, last: URL) -> URL | None:
+        """The page after ``last`` if the list stands still: ``limit - overlap`` further."""
+        if self._follow is not None:
+            return self._follow.predict(before, last)
+        shape = _offset_limit(last)
+        if shape is None:
+            return None
+        return self._at(shape[0] + self._limit - self._overlap)
+
+    def moved(self, previous: tuple[Any, ...], ids: tuple[Any, ...]) -> bool:
+        """Whether the page is out of step (no id yielded before): the walk steps back.
+
+        Shifts within the overlap re-align without a request and keep pages fetched ahead;
+        out of step, fetching ahead would waste requests on pages that must be re-read.
+        """
+        if self._follow is not None:
+            return self._follow.moved(previous, ids)
+        return bool(ids) and self._seen.isdisjoint(ids)
 
 
 class WalkPlanner(Generic[K]):
@@ -367,16 +566,17 @@ class WalkPlanner(Generic[K]):
         )
         self._last_ids = arrival.ids
         self.pages += 1
+        skip = self.navigator.read(arrival, head.url)
         target, refusal = self._follow(arrival, head.url)
         cancel = self._realign(moved, done_at, target, arrival.url)
         fetch = () if target is None else self._refill(target, head.url)
-        return Step(cancel, fetch, refusal)
+        return Step(cancel, fetch, refusal, skip)
 
     def _check_progress(self, arrival: Arrival[K]) -> None:
         stalled = self.progress.observe(arrival.ids)
         if arrival.next is None:
             return
-        if arrival.ids == self._last_ids:
+        if arrival.ids == self._last_ids and not self.navigator.rereads:
             # Distinct next URIs, same items (an ignored offset, or rows inserted as fast as
             # the walk reads): the URIs cannot show this loop.
             reason = f"the server sent the same {self._noun} as the previous page"
@@ -397,7 +597,7 @@ class WalkPlanner(Generic[K]):
     def _follow(
         self, arrival: Arrival[K], fetched_as: URL
     ) -> tuple[URL | None, PaginationError | None]:
-        if arrival.next is None or (self._max_pages is not None and self.pages >= self._max_pages):
+        if self._max_pages is not None and self.pages >= self._max_pages:
             return None, None
         try:
             return self.navigator.following(arrival, fetched_as), None
@@ -491,7 +691,9 @@ async def run_walk(
             if step.cancel:
                 await _cancel([tasks.pop(t) for t in step.cancel])
             start(step.fetch)
-            yield page
+            kept = listing.without_first(page, step.skip) if step.skip else page
+            if kept is not None:
+                yield kept
             if step.refusal is not None:
                 raise step.refusal
     finally:
@@ -516,13 +718,17 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         max_pages: int | None = None,
         concurrency: int = 1,
         scrub: Callable[[APIError], object] | None = None,
+        exact: bool = False,
     ) -> None:
         self._listing = listing
         # Masks secrets a server echoed into a refusal's text (a ``next`` URI is its words).
         self._scrub = scrub
+        self._navigator: FollowNext | ExactOverlap = (
+            ExactOverlap(base, first) if exact else FollowNext(base, first)
+        )
         self._planner: WalkPlanner[Hashable] = WalkPlanner(
             first,
-            FollowNext(base, first),
+            self._navigator,
             concurrency=concurrency,
             max_pages=max_pages,
             noun=listing.noun,
@@ -554,6 +760,21 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
     def pages_fetched(self) -> int:
         """Pages yielded so far."""
         return self._pages
+
+    @property
+    def exact(self) -> bool:
+        """Whether this walk guarantees every order present for the whole walk exactly once.
+
+        True for ``exact=True`` walks while the server pages by offset/limit; False for other
+        walks (orders created or deleted during them can be skipped or repeated) and from the
+        moment an exact walk met a ``next`` that is not offset-shaped (a WARNING says so).
+        """
+        return isinstance(self._navigator, ExactOverlap) and self._navigator.exact
+
+    @property
+    def realignments(self) -> int:
+        """Times an exact walk saw that the list moved and re-aligned (0 for other walks)."""
+        return getattr(self._navigator, "realignments", 0)
 
     @property
     def resume_uri(self) -> str | None:
@@ -626,6 +847,16 @@ class ItemWalk(AsyncIterator[T], Generic[P, T]):
         return self._pages.pages_fetched
 
     @property
+    def exact(self) -> bool:
+        """Whether each item present for the whole walk comes exactly once (see PageWalk)."""
+        return self._pages.exact
+
+    @property
+    def realignments(self) -> int:
+        """Times an exact walk saw that the list moved and re-aligned."""
+        return self._pages.realignments
+
+    @property
     def duplicates_skipped(self) -> int:
         """Items skipped because their id was already yielded (``dedupe=True`` only)."""
         return self._duplicates
@@ -644,7 +875,8 @@ class PageIterator(PageWalk[OrderPage, Order]):
     ``resume_uri`` is where a new walk (``start=``) picks up after the last page yielded;
     ``pages_fetched`` counts pages yielded. Call ``await it.aclose()`` (or finish the loop) to
     cancel any page fetched ahead. A walk that stops advancing raises :class:`PaginationError`
-    within a bounded number of pages (see the README's pagination section).
+    within a bounded number of pages (see the README's pagination section). ``exact`` says
+    whether the walk guarantees every order present throughout exactly once (``exact=True``).
     """
 
     def __init__(
@@ -656,6 +888,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
         max_pages: int | None = None,
         concurrency: int = 1,
         scrub: Callable[[APIError], object] | None = None,
+        exact: bool = False,
     ) -> None:
         super().__init__(
             fetch,
@@ -665,6 +898,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
             max_pages=max_pages,
             concurrency=concurrency,
             scrub=scrub,
+            exact=exact,
         )
 
 

@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--token", default=None, help="bearer token of the demo account (default: from seed)")
     add("--balance", type=int, default=DEFAULT_BALANCE, help="wallet in cents")
     add("--absolute-next", action="store_true", help="absolute next/prev URIs")
+    add("--order-sort", choices=("asc", "desc"), default="asc", help="order list sort")
     add(
         "--traffic",
         action="append",
@@ -74,6 +75,7 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         faults=faults,
         absolute_next=args.absolute_next,
+        order_sort=args.order_sort,
         traffic_gb=dict(args.traffic),
         sub_users=args.sub_users,
         p0f_orders=args.p0f_orders,

@@ -73,6 +73,9 @@ class Settings:
     """Response shape of change-billing-cycle: flat prices (1.1.0) or ``{"order": {...}}``."""
     proxy_secret: str = "emulator"
     """Mixed into generated proxy passwords."""
+    order_sort: Literal["asc", "desc"] = "asc"
+    """How ``GET /user/api/orders`` is sorted: ascending ids (oldest first) or descending (newest
+    first). The API does not publish its order; both are served so walks can be tested on both."""
 
 
 def _order_id(request: web.Request, key: str) -> int:
@@ -343,7 +346,8 @@ class _Api(ExtendedRoutes):
         offset = parse_int_param("offset", query.get("offset", "0"), minimum=0, maximum=_MAX_OFFSET)
         limit = parse_int_param("limit", query.get("limit", "20"), minimum=1, maximum=100)
         account = ctx.user
-        orders = account.page(status, offset, limit)
+        descending = self.settings.order_sort == "desc"
+        orders = account.page(status, offset, limit, descending=descending)
         total = len(account.order_ids(status))
         body = {
             "success": True,
@@ -392,8 +396,10 @@ class _Api(ExtendedRoutes):
             names.append("next_origin")
         if spec.shift_insert or spec.shift_delete:
             # Applied after this page was built: the *next* page sees the shift.
-            self.store.insert_front(account, spec.shift_insert, status)
-            self.store.delete_front(account, spec.shift_delete, status)
+            descending = self.settings.order_sort == "desc"
+            self.store.insert_front(account, spec.shift_insert, status, descending=descending)
+            rng = self.faults.rng if spec.shift_delete_random else None
+            self.store.delete_front(account, spec.shift_delete, status, descending, rng=rng)
             names.append("shift")
 
     async def get_order(self, request: web.Request, ctx: _Ctx) -> web.StreamResponse:

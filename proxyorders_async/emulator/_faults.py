@@ -20,7 +20,9 @@ a client never buys twice):
   are sent, then the connection is reset; for a purchase, **the order was created and paid**),
   ``truncate_rate`` (a complete HTTP response whose JSON body is cut in half), ``stall_ms`` (wait
   before sending the headers), ``trickle_chunk_bytes``/``trickle_delay_ms`` (a slow body);
-- on ``orders.list`` only: ``next_origin``, ``next_loop``, ``shift_insert``, ``shift_delete``.
+- on ``orders.list`` only: ``next_origin``, ``next_loop``, ``shift_insert``, ``shift_delete``,
+  ``shift_delete_random`` (orders are inserted and deleted at the front of the list as the
+  emulator sorts it: ``Emulator(order_sort="asc"|"desc")``).
 """
 
 from __future__ import annotations
@@ -131,7 +133,9 @@ class FaultSpec:
     shift_insert: int = 0
     """``orders.list``: after each page, this many orders are inserted before all others."""
     shift_delete: int = 0
-    """``orders.list``: after each page, this many of the lowest-id listed orders are deleted."""
+    """``orders.list``: after each page, this many of the orders listed first are deleted."""
+    shift_delete_random: bool = False
+    """``orders.list``: ``shift_delete`` draws the deleted orders at random from the whole list."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -188,6 +192,7 @@ class FaultOptions(TypedDict, total=False):
     next_loop: bool
     shift_insert: int
     shift_delete: int
+    shift_delete_random: bool
 
 
 def _check_status(name: str, status: int) -> None:

@@ -55,6 +55,7 @@ class Emulator:
         port: int = 0,
         faults: Mapping[str, FaultSpec] | None = None,
         absolute_next: bool = False,
+        order_sort: Literal["asc", "desc"] = "asc",
         change_cycle_shape: Literal["1.1.0", "1.0.0"] = "1.1.0",
         stock: Mapping[tuple[str, str], int] | None = None,
         now: int = DEFAULT_NOW,
@@ -69,6 +70,7 @@ class Emulator:
         :param orders: historical orders to seed into the main account.
         :param seed: drives the seeded orders, the default token and the fault draws.
         :param restricted_cycles: cycles the main account may not switch orders to (403).
+        :param order_sort: the order list's sort: ``"asc"`` (ascending ids) or ``"desc"``.
         :param faults: initial fault specs by route key (see :class:`Faults`).
         :param stock: ``{(product, location): amount}`` overriding the catalog's stock.
         :param now: the frozen clock, epoch seconds (``store.now`` can be moved later).
@@ -80,6 +82,8 @@ class Emulator:
         :param p0f_orders: active monthly Datacenter orders (DE, 5 IPs) carrying 3 p0f slots,
             one IP signed ``win10`` (see :meth:`Store.seed_p0f_orders`).
         """
+        if order_sort not in ("asc", "desc"):
+            raise ValueError(f"order_sort must be 'asc' or 'desc', got {order_sort!r}")
         self.seed = seed
         self.store = Store(now=now, stock=stock)
         self.token = token if token is not None else _token_for(seed, 0)
@@ -94,7 +98,11 @@ class Emulator:
             self.store.seed_p0f_orders(self.account, p0f_orders)
         self.faults = Faults(faults, seed=seed)
         self.journal = Journal(enabled=journal)
-        self.settings = Settings(absolute_next=absolute_next, change_cycle_shape=change_cycle_shape)
+        self.settings = Settings(
+            absolute_next=absolute_next,
+            change_cycle_shape=change_cycle_shape,
+            order_sort=order_sort,
+        )
         self._host = host
         self._port = port
         self._shutdown_timeout = shutdown_timeout

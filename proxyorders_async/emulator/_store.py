@@ -214,10 +214,15 @@ class Account:
         """Ascending ids of the orders in ``status`` (a live view: do not mutate it)."""
         return self._index[status]
 
-    def page(self, status: str, offset: int, limit: int) -> list[Order]:
-        """One page of orders in ``status``, ascending by id."""
-        orders = self.orders
-        return [orders[i] for i in self._index[status][offset : offset + limit]]
+    def page(
+        self, status: str, offset: int, limit: int, *, descending: bool = False
+    ) -> list[Order]:
+        """One page of orders in ``status``, ascending by id (descending: newest first)."""
+        orders, ids = self.orders, self._index[status]
+        if descending:
+            end = max(len(ids) - offset, 0)
+            return [orders[i] for i in reversed(ids[max(end - limit, 0) : end])]
+        return [orders[i] for i in ids[offset : offset + limit]]
 
     def get(self, order_id: int) -> Order:
         """The order, or a 404 if it does not exist or belongs to another account."""
@@ -445,14 +450,22 @@ class Store(DcIspState, ResidentialState):
 
     # -- page-shifting faults -------------------------------------------------------------
 
-    def insert_front(self, account: Account, count: int, status: str) -> None:
-        """Create ``count`` orders that sort before every existing one (shifts offset pages)."""
+    def insert_front(
+        self, account: Account, count: int, status: str, *, descending: bool = False
+    ) -> None:
+        """Create ``count`` orders listed before every existing one (shifts offset pages).
+
+        Ascending lists get ids below every other; descending ones get new highest ids.
+        """
         dc = PRODUCTS["Datacenter Proxy"]
         monthly = CYCLES["monthly"]
         new_status = "active" if status == "all" else status
         for _ in range(count):
-            order_id = self._next_front_id
-            self._next_front_id -= 1
+            order_id = self._next_id if descending else self._next_front_id
+            if descending:
+                self._next_id += 1
+            else:
+                self._next_front_id -= 1
             account.add(
                 Order(
                     order_id,
@@ -467,9 +480,25 @@ class Store(DcIspState, ResidentialState):
                 )
             )
 
-    def delete_front(self, account: Account, count: int, status: str) -> None:
-        """Delete the ``count`` lowest-id orders of ``status`` (shifts offset pages back)."""
-        for order_id in account.order_ids(status)[:count]:
+    def delete_front(
+        self,
+        account: Account,
+        count: int,
+        status: str,
+        descending: bool = False,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Delete the ``count`` orders of ``status`` listed first (shifts offset pages back).
+
+        With ``rng``, the orders are drawn at random from the whole list instead.
+        """
+        ids = account.order_ids(status)
+        if rng is not None:
+            doomed = rng.sample(ids, min(count, len(ids)))
+        else:
+            doomed = ids[len(ids) - count :] if descending else ids[:count]
+        for order_id in list(doomed):
             account.remove(order_id)
 
     # -- seeding --------------------------------------------------------------------------

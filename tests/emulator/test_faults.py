@@ -340,6 +340,41 @@ async def test_shift_delete_skips_orders(api: Api, emu: Emulator) -> None:
     assert set(seen) < set(original)  # some were never served
 
 
+async def test_shift_delete_random_draws_from_the_whole_list(api: Api, emu: Emulator) -> None:
+    original = list(emu.account.order_ids())
+    emu.faults.set("orders.list", shift_delete=3, shift_delete_random=True)
+    await api.orders(status="all", limit=5)
+    deleted = sorted(set(original) - set(emu.account.order_ids()))
+    assert len(deleted) == 3 and deleted != original[:3]  # not only the first orders listed
+
+
+async def test_a_descending_list_pages_newest_first(api: Api, emu: Emulator) -> None:
+    emu.settings.order_sort = "desc"
+    ids = list(emu.account.order_ids())
+    seen = await _walk(api, "all", 20)
+    assert seen == ids[::-1]
+    _, page = await api.orders(status="all", offset=45, limit=20)
+    assert [o["order_id"] for o in page["orders"]] == ids[4::-1] and page["next"] is None
+
+
+async def test_shifts_of_a_descending_list_happen_at_its_front(api: Api, emu: Emulator) -> None:
+    emu.settings.order_sort = "desc"
+    before = list(emu.account.order_ids())
+    emu.faults.set("orders.list", shift_insert=2)
+    await api.orders(status="all", limit=5)
+    inserted = [i for i in emu.account.order_ids() if i not in before]
+    assert len(inserted) == 2 and min(inserted) > max(before)  # listed before every order
+    emu.faults.set("orders.list", shift_delete=3)
+    _, page = await api.orders(status="all", limit=5)
+    first_three = {o["order_id"] for o in page["orders"][:3]}
+    assert set(emu.account.order_ids()) == (set(before) | set(inserted)) - first_three
+
+
+def test_an_unknown_sort_is_refused() -> None:
+    with pytest.raises(ValueError, match="order_sort"):
+        Emulator(order_sort="random")  # type: ignore[arg-type]
+
+
 # -- route keys and runtime changes -----------------------------------------------------------
 
 

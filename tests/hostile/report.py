@@ -90,8 +90,23 @@ def _s3(f: Figures) -> str:
         f"{_get(f, 'same_page_requests')} requests; server ignoring offset: stopped after "
         f"{_get(f, 'ignored_offset_rows')} (rows) / {_get(f, 'ignored_offset_empty')} (empty) "
         "requests",
-        f"**deletions (known gap, strict xfail):** {_get(f, 'delete_survivors_skipped')} "
-        f"surviving orders skipped of {_get(f, 'delete_yielded')} yielded, with no signal",
+    ]
+    parts += [
+        f"deletions, `exact=True`, concurrency={c}: {_get(f, f'delete_c{c}_lost')} of "
+        f"{_get(f, f'delete_c{c}_survivors')} surviving orders lost, "
+        f"{_get(f, f'delete_c{c}_repeated')} repeated; {_get(f, f'delete_c{c}_requests')} "
+        f"requests ({_get(f, f'delete_c{c}_extra_requests')} more than over a still list)"
+        for c in (1, 4, 8)
+    ]
+    combos = [(sort, c) for sort in ("asc", "desc") for c in (1, 4, 8)]
+    lost = [_get(f, f"anywhere_{sort}_c{c}_lost") for sort, c in combos]
+    requests = [_get(f, f"anywhere_{sort}_c{c}_requests") for sort, c in combos]
+    parts += [
+        "inserts + deletions anywhere + 503s, `exact=True`, ascending and descending lists at "
+        f"concurrency 1/4/8: {' / '.join(lost)} surviving orders lost, "
+        f"{' / '.join(requests)} requests (503s included)",
+        f"deletions without `exact=True`: {_get(f, 'delete_default_skipped')} surviving orders "
+        f"skipped of {_get(f, 'delete_default_yielded')} yielded; `iterator.exact` is False",
     ]
     return "<br>".join(parts)
 
@@ -411,10 +426,12 @@ ROWS: list[Row] = [
         "3 orders inserted before all others after each page, plus 10% 503 (20% on a 5,000-order "
         "run at concurrency 8), so pages fetched ahead are served out of order; a whole page "
         "inserted per page; a server ignoring "
-        "`offset`; 2 deletions per page",
+        "`offset`; 2 deletions per page (the front); 2 inserts + 3 deletions anywhere per page "
+        "+ 10% 503, ascending and descending lists",
         "no loop; `dedupe=True` yields each id once, counts every duplicate (DEBUG each, one "
         "summary WARNING per walk); no order "
-        "that existed all along is dropped",
+        "that existed all along is dropped; with `exact=True` no surviving order is lost or "
+        "repeated at concurrency 1, 4 and 8, at a few extra requests; a walk without it says so",
         "test_s03_shifting_pages.py",
         _s3,
     ),
@@ -711,11 +728,10 @@ FOOTER = """
 
 ## Known gaps
 
-- **Deletions during an offset walk** (S3, strict xfail): orders deleted before the walk's
-  position shift survivors into pages already read; the API returns no total, cursor or
-  overlap, so no client can see it. Mitigation: re-run the export and merge by `order_id`
-  (`dedupe=True` makes a second pass cheap to reconcile). A real fix needs overlapping pages
-  (request `offset - 1` and check the boundary order) or a cursor from the API.
+- **Deletions during a walk without `exact=True`** (S3): orders deleted before the walk's
+  position shift survivors into pages already read and the default walk skips them
+  (`iterator.exact` is False). `exact=True` overlaps its pages and re-aligns instead; it
+  needs offset/limit `next` URIs (otherwise it says so with a WARNING and `exact` False).
 - The emulator's `stall_ms` without `trickle_chunk_bytes` fails inside the emulator
   (`range()` step 0 in `_deliver`); the suite sets `trickle_chunk_bytes` with every stall.
 """

@@ -1,5 +1,9 @@
 """Scenario 3: orders inserted or deleted while an export walks offset pages.
 
+With ``exact=True`` the walk overlaps its pages and checks the overlap: deletions and inserts
+anywhere, in either sort order and at any concurrency, lose no order that exists for the whole
+walk and repeat none; a walk without it says so (``iterator.exact`` is False).
+
 The SDK must neither loop nor silently drop: ``dedupe=True`` skips an order id already yielded,
 ``duplicates_skipped`` counts them, each is logged at DEBUG and the walk logs one summary
 WARNING; a server that keeps sending the same page (inserts as fast as the walk reads, or an
@@ -9,7 +13,7 @@ ignored ``offset``) ends the walk with ``PaginationError`` instead of looping.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiohttp import web
@@ -17,7 +21,7 @@ from aiohttp import web
 from proxyorders_async import OrderIterator, PaginationError, ProxyOrdersClient
 from proxyorders_async.emulator import Emulator
 
-from ._support import FAST, capture_logs, client_for, loopback_server, record
+from ._support import FAST, capture_logs, client_for, loopback_server, record, settled
 
 ORDERS = 2_000
 
@@ -146,20 +150,77 @@ async def test_server_ignoring_offset_does_not_loop_forever(rows: list[int]) -> 
         record("S3", **{f"ignored_offset_{'rows' if rows else 'empty'}": len(server.requests)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="offset pagination cannot see deletions: survivors shift into visited offsets; "
-    "the API gives no signal (see docs/reliability.md, scenario 3)",
-)
-async def test_deletions_during_the_walk_are_reported() -> None:
+#: Requests of an exact walk over a still list of ORDERS at PAGE (offsets 0, 99, ..., 1980).
+STILL_EXACT_REQUESTS = 21
+
+
+async def _exact_walk(emu: Emulator, concurrency: int) -> tuple[list[int], OrderIterator, int]:
+    async with client_for(emu, max_retries=10) as client:
+        it = client.orders.iter("all", page_size=PAGE, exact=True, concurrency=concurrency)
+        ids = [o.order_id async for o in it]
+    await settled(emu)  # pages fetched ahead and cancelled are journaled when they finish
+    return ids, it, len(emu.journal_for("orders.list"))
+
+
+@pytest.mark.parametrize("concurrency", [1, 4, 8])
+async def test_deletions_during_an_exact_walk_lose_no_surviving_order(concurrency: int) -> None:
     async with Emulator(orders=ORDERS, seed=304) as emu:
+        original = set(emu.account.order_ids("all"))
+        emu.faults.set("orders.list", shift_delete=2)
+        ids, it, requests = await _exact_walk(emu, concurrency)
+        survivors = original & set(emu.account.order_ids("all"))
+        lost = survivors - set(ids)
+        assert not lost and len(ids) == len(set(ids)) and it.exact
+        assert it.realignments > 0
+        assert requests <= STILL_EXACT_REQUESTS + 2 * concurrency + 4  # a few, not a rewalk
+        record(
+            "S3",
+            **{
+                f"delete_c{concurrency}_survivors": len(survivors),
+                f"delete_c{concurrency}_lost": len(lost),
+                f"delete_c{concurrency}_repeated": len(ids) - len(set(ids)),
+                f"delete_c{concurrency}_requests": requests,
+                f"delete_c{concurrency}_extra_requests": requests - STILL_EXACT_REQUESTS,
+            },
+        )
+
+
+@pytest.mark.parametrize("sort", ["asc", "desc"])
+@pytest.mark.parametrize("concurrency", [1, 4, 8])
+async def test_inserts_and_deletions_anywhere_lose_nothing_in_either_sort(
+    concurrency: int, sort: Literal["asc", "desc"]
+) -> None:
+    async with Emulator(orders=ORDERS, seed=305, order_sort=sort) as emu:
+        original = set(emu.account.order_ids("all"))
+        # 503s delay some pages, so pages fetched ahead are served out of walk order.
+        emu.faults.set(
+            "orders.list",
+            shift_insert=2,
+            shift_delete=3,
+            shift_delete_random=True,
+            error_rate=0.1,
+            error_statuses=(503,),
+        )
+        ids, it, requests = await _exact_walk(emu, concurrency)
+        survivors = original & set(emu.account.order_ids("all"))
+        assert survivors <= set(ids) and len(ids) == len(set(ids)) and it.exact
+        assert requests < 3 * STILL_EXACT_REQUESTS  # changes after every page, 503s included
+        record(
+            "S3",
+            **{
+                f"anywhere_{sort}_c{concurrency}_lost": len(survivors - set(ids)),
+                f"anywhere_{sort}_c{concurrency}_requests": requests,
+            },
+        )
+
+
+async def test_a_walk_that_is_not_exact_says_so() -> None:
+    async with Emulator(orders=ORDERS, seed=304) as emu:
+        original = set(emu.account.order_ids("all"))
         emu.faults.set("orders.list", shift_delete=2)
         async with client_for(emu) as client:
             it = client.orders.iter("all", page_size=PAGE, dedupe=True)
             ids = [o.order_id async for o in it]
-        survivors = set(emu.account.order_ids("all"))
-        skipped = survivors - set(ids)
-        assert len(ids) == len(set(ids))  # never loops, never repeats
-        record("S3", delete_yielded=len(ids), delete_survivors_skipped=len(skipped))
-        # Must hold: a survivor is yielded, or the iterator says the data moved.
-        assert not skipped or it.duplicates_skipped > 0
+        skipped = (original & set(emu.account.order_ids("all"))) - set(ids)
+        assert skipped and not it.exact  # the default walk promises nothing, and says so
+        record("S3", delete_default_yielded=len(ids), delete_default_skipped=len(skipped))
