@@ -77,6 +77,10 @@ async def run_command(args: argparse.Namespace, invocation: Invocation) -> int:
     options: dict[str, Any] = {}
     if invocation.timeout is not None:
         options["timeout"] = invocation.timeout
+    if invocation.max_retries is not None:
+        options["max_retries"] = invocation.max_retries
+    if invocation.deadline is not None:
+        options["deadline"] = invocation.deadline
     client = ProxyOrdersClient(token=invocation.token, base_url=invocation.base_url, **options)
     async with client:
         context = Context(client, Output(json_mode=getattr(args, "json", False)), invocation)
