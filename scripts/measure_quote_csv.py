@@ -26,7 +26,9 @@ def _write_csv(path: Path, rows: int) -> None:
         writer.writerow(["product", "location", "cycle", "quantity", "promo_code"])
         for i in range(rows):
             promo = "SAVE10" if i % 3 == 0 else ""
-            writer.writerow(["Datacenter Proxy", LOCATIONS[i % 5], "monthly", 1 + i % 50, promo])
+            writer.writerow(
+                ["Datacenter Proxy", LOCATIONS[i % 5], "monthly", 1 + (i // 5) % 1000, promo]
+            )
 
 
 def main() -> int:

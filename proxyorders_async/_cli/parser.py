@@ -231,6 +231,12 @@ def _add_quote(
         metavar="N",
         help="quotes in flight at once with --from-csv (default 8)",
     )
+    quote.add_argument(
+        "--format",
+        choices=["table", "csv", "jsonl"],
+        help="output of --from-csv, one row per CSV line as it is quoted (csv, jsonl: money "
+        "in cents); default: table on a terminal, else csv",
+    )
 
 
 def _add_purchase(
