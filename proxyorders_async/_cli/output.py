@@ -84,8 +84,10 @@ class Output:
         """Print a rich table on stdout; never word-wrapped when stdout is not a terminal."""
         # A file or a pipe has no width: wrapping cells at 80 columns would only break values
         # apart for whoever reads them (grep, a log, a diff).
-        width = None if self.console.is_terminal else UNWRAPPED_WIDTH
-        self.console.print(table, width=width)
+        if self.console.is_terminal:
+            self.console.print(table)
+        else:
+            Console(highlight=False, soft_wrap=True, width=UNWRAPPED_WIDTH).print(table)
 
     def line(self, text: str) -> None:
         """Print a result line on stdout (never interpreted as markup)."""
