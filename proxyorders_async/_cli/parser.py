@@ -13,7 +13,6 @@ from .._models import Addon
 from .._settings import BASE_URL_ENV, TOKEN_ENV
 from .._validation import OrderStatus
 from .._version import __version__
-from .examples import add_examples
 
 __all__ = ["build_parser"]
 
@@ -204,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_orders(build, commands)
     _add_emulator(commands)
     _add_completion(commands)
-    add_examples(parser)
+    _add_examples(parser)
     return parser
 
 
@@ -402,3 +401,10 @@ def _add_completion(commands: argparse._SubParsersAction[argparse.ArgumentParser
     )
     completion.set_defaults(command="completion")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+
+
+def _add_examples(parser: argparse.ArgumentParser) -> None:
+    # Kept in their own module: the definitions above stay about options.
+    from .examples import add_examples
+
+    add_examples(parser)
