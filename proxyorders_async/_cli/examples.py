@@ -49,6 +49,16 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "proxyorders orders export active --out active.csv --resume",
         "proxyorders orders export all --out - | jq .order_id",
     ),
+    # The command groups of API 1.1.0 (their actions carry their own examples).
+    "addons": (
+        "proxyorders addons quote 1234 p0f_slots 5",
+        "proxyorders addons buy 1234 p0f_slots 5",
+    ),
+    "sub-users": (
+        "proxyorders sub-users list standart",
+        "proxyorders sub-users create standart alice 5",
+    ),
+    "geo": ("proxyorders geo countries premium", "proxyorders geo regions premium DE"),
     "emulator": (
         "proxyorders emulator --orders 500",
         "proxyorders emulator --port 0 --error-rate 0.1 --latency-ms 50",
@@ -58,7 +68,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "proxyorders completion fish > ~/.config/fish/completions/proxyorders.fish",
     ),
 }
-"""Command path (``""`` for ``proxyorders`` itself) -> example command lines."""
+"""Command path (``""`` for ``proxyorders`` itself) -> example command lines; a path the
+parser does not have is ignored."""
 
 
 def _walk(
