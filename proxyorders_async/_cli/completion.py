@@ -113,6 +113,8 @@ def candidates(parser: argparse.ArgumentParser, words: Sequence[str]) -> list[st
             pending = action is not None and action.nargs != 0 and "=" not in word
         elif word in _subcommands(node):
             node, position = _subcommands(node)[word], 0
+        elif _subcommands(node):
+            return []  # not a command: nothing sensible follows it
         else:
             position += 1
     if pending:

@@ -54,6 +54,7 @@ def _commands(
         (["completion", ""], ["bash", "zsh", "fish"]),
         (["me", "--max"], ["--max-retries"]),
         (["emulator", "--err"], ["--error-rate"]),
+        (["nonsense", ""], []),
     ],
 )
 def test_completion_candidates_follow_the_parser(words: list[str], expected: list[str]) -> None:
