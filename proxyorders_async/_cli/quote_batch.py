@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -142,7 +143,7 @@ async def _quote(
 
 async def _quoted(
     client: ProxyOrdersClient, rows: Iterator[Row], concurrency: int
-) -> AsyncIterator[tuple[Row, Result]]:
+) -> AsyncGenerator[tuple[Row, Result], None]:
     """Each row with its quote or error, in input order."""
     limit = asyncio.Semaphore(concurrency)
     window: deque[tuple[Row, asyncio.Task[Result] | None]] = deque()
@@ -279,9 +280,12 @@ async def quote_csv(
     """Run ``quote --from-csv``; ``check`` refuses near misses of product names."""
     writer = WRITERS[_output_format(args, out)](out)
     failed = 0
-    async for row, result in _quoted(client, _rows(args.from_csv, check), args.concurrency):
-        writer.row(row, result)
-        failed += isinstance(result, str)
+    quoted = _quoted(client, _rows(args.from_csv, check), args.concurrency)
+    # aclosing: a failed write (a closed pipe) cancels the quotes in flight at once.
+    async with contextlib.aclosing(quoted):
+        async for row, result in quoted:
+            writer.row(row, result)
+            failed += isinstance(result, str)
     writer.close()
     if failed:
         raise CommandError(f"{failed} of {writer.count} quotes failed (see the error column)")
