@@ -37,11 +37,13 @@ from .base import (
     EXIT_CONNECTION,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     EXIT_OUTCOME_UNKNOWN,
     EXIT_USAGE,
     CommandError,
     Invocation,
 )
+from .completion import complete_main, script
 from .parser import build_parser
 
 __all__ = ["main", "run"]
@@ -56,11 +58,9 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _run_emulator(args: argparse.Namespace) -> int:
-    from ..emulator.__main__ import main as emulator_main
+    from ..emulator._launch import run as serve
 
-    argv = ["--host", args.host, "--port", str(args.port), "--orders", str(args.orders)]
-    argv += ["--seed", str(args.seed), "--latency-ms", str(args.latency_ms)]
-    return emulator_main(argv)
+    return serve(args)
 
 
 def _resolve(args: argparse.Namespace) -> Invocation:
@@ -74,6 +74,8 @@ def _resolve(args: argparse.Namespace) -> Invocation:
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or None,
         timeout=args.timeout,
         debug=args.debug,
+        max_retries=args.max_retries,
+        deadline=args.deadline,
     )
 
 
@@ -184,12 +186,18 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``proxyorders`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["__complete"]:  # what the shell completion scripts run on each Tab
+        return complete_main(parser, words[1:])
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:  # --help, --version and usage errors (status 2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command == "emulator":
         return _run_emulator(args)
+    if args.command == "completion":
+        sys.stdout.write(script(args.shell))
+        return EXIT_OK
     if _rich_missing():
         print(INSTALL_HINT, file=sys.stderr)
         return EXIT_USAGE

@@ -71,3 +71,5 @@ class Invocation:
     timeout: float | None
     debug: bool
     hints: list[str] = attrs.field(factory=list)
+    max_retries: int | None = None
+    deadline: float | None = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import difflib
 import sys
 import threading
@@ -18,13 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
-from rich import box
-from rich.table import Table
-from rich.text import Text
 from yarl import URL
 
 from .._client import ProxyOrdersClient
-from .._exceptions import APIStatusError, ProxyOrdersError, PurchaseOutcomeUnknownError
+from .._exceptions import PurchaseOutcomeUnknownError
 from .._models import (
     DATACENTER_PROXY,
     ISP_PROXY,
@@ -56,6 +52,7 @@ from .output import (
     quote_total,
     stock_table,
 )
+from .quote_batch import quote_csv
 
 __all__ = ["COMMANDS", "build_purchase", "run_command"]
 
@@ -77,6 +74,10 @@ async def run_command(args: argparse.Namespace, invocation: Invocation) -> int:
     options: dict[str, Any] = {}
     if invocation.timeout is not None:
         options["timeout"] = invocation.timeout
+    if invocation.max_retries is not None:
+        options["max_retries"] = invocation.max_retries
+    if invocation.deadline is not None:
+        options["deadline"] = invocation.deadline
     client = ProxyOrdersClient(token=invocation.token, base_url=invocation.base_url, **options)
     async with client:
         context = Context(client, Output(json_mode=getattr(args, "json", False)), invocation)
@@ -175,8 +176,6 @@ async def cmd_stock(ctx: Context, args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 # Quotes
 
-CSV_COLUMNS = ("product", "location", "cycle", "quantity", "promo_code")
-
 
 def _addons(args: argparse.Namespace) -> tuple[Addon, ...] | None:
     return tuple(args.addon) if args.addon else None
@@ -188,6 +187,9 @@ async def cmd_quote(ctx: Context, args: argparse.Namespace) -> int:
         return await _quote_csv(ctx, args)
     if args.product is None:
         raise UsageError("give a PRODUCT to quote, or --from-csv FILE")
+    if args.format is not None:
+        raise UsageError("--format applies to --from-csv; use --json for one quote")
+    _check_spelling(args.product)
     request = QuoteRequest(
         product=args.product,
         location=args.location,
@@ -204,62 +206,6 @@ async def cmd_quote(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@attrs.frozen
-class _Row:
-    line: int
-    fields: dict[str, str | None]
-    request: QuoteRequest | None = None
-    error: str | None = None
-
-
-def _read_quote_csv(path: str) -> list[_Row]:
-    """Rows of a quote CSV; a row with bad values gets an error instead of a request."""
-    try:
-        # utf-8-sig: spreadsheets often save a byte-order mark before the header.
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            reader = csv.DictReader(file)
-            header = [name.strip() for name in reader.fieldnames or ()]
-            if "product" not in header:
-                raise UsageError(f"{path}: the header row must name a 'product' column")
-            unknown = [name for name in header if name not in CSV_COLUMNS]
-            if unknown:
-                raise UsageError(
-                    f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; "
-                    f"expected {','.join(CSV_COLUMNS)}"
-                )
-            reader.fieldnames = header
-            return [_csv_row(reader.line_num, raw) for raw in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
-
-
-def _csv_row(line: int, raw: dict[str | Any, str | Any]) -> _Row:
-    if None in raw:  # DictReader files surplus cells under the key None
-        return _Row(line, {}, error="more cells than header columns")
-    fields = {name: (str(raw.get(name) or "").strip() or None) for name in CSV_COLUMNS}
-    try:
-        quantity = fields["quantity"]
-        request = QuoteRequest(
-            product=fields["product"] or "",
-            location=fields["location"],
-            cycle=fields["cycle"],
-            quantity=None if quantity is None else int(quantity),
-            promo_code=fields["promo_code"],
-        )
-    except ValueError as exc:  # int() and the SDK's InvalidArgumentError alike
-        message = str(exc)
-        if "invalid literal" in message:
-            message = f"quantity: expected an integer, got {fields['quantity']!r}"
-        return _Row(line, fields, error=message)
-    return _Row(line, fields, request=request)
-
-
-def _error_text(exc: ProxyOrdersError) -> str:
-    if isinstance(exc, APIStatusError):
-        return f"{exc.message} (HTTP {exc.status})"
-    return str(exc)
-
-
 async def _quote_csv(ctx: Context, args: argparse.Namespace) -> int:
     given = [
         name
@@ -271,56 +217,7 @@ async def _quote_csv(ctx: Context, args: argparse.Namespace) -> int:
             "PRODUCT" if n == "product" else "--" + n.replace("_", "-") for n in given
         )
         raise UsageError(f"--from-csv takes its values from the file; drop {shown}")
-    rows = _read_quote_csv(args.from_csv)
-    valid = [row for row in rows if row.request is not None]
-    results = await ctx.client.orders.calculate_many(
-        [row.request for row in valid if row.request is not None], concurrency=args.concurrency
-    )
-    outcome: dict[int, PriceQuote | str] = {
-        row.line: (result if isinstance(result, PriceQuote) else _error_text(result))
-        for row, result in zip(valid, results, strict=True)
-    }
-    for row in rows:
-        if row.error is not None:
-            outcome[row.line] = row.error
-    _show_quotes(ctx.out, rows, outcome)
-    failed = sum(1 for value in outcome.values() if isinstance(value, str))
-    if failed:
-        raise CommandError(f"{failed} of {len(rows)} quotes failed (see the error column)")
-    return EXIT_OK
-
-
-def _show_quotes(out: Output, rows: list[_Row], outcome: dict[int, PriceQuote | str]) -> None:
-    if out.json_mode:
-        items = []
-        for row in rows:
-            result = outcome[row.line]
-            items.append(
-                {
-                    "line": row.line,
-                    "request": row.fields,
-                    "quote": None if isinstance(result, str) else jsonable(result),
-                    "error": result if isinstance(result, str) else None,
-                }
-            )
-        out.json(items)
-        return
-    table = Table(title="Quotes", box=box.SIMPLE, title_justify="left")
-    table.add_column("Line", justify="right")
-    for name in ("Product", "Location", "Cycle", "Qty", "Promo"):
-        table.add_column(name)
-    table.add_column("Price", justify="right")
-    table.add_column("Total", justify="right")
-    table.add_column("Error")
-    for row in rows:
-        result = outcome[row.line]
-        cells = [Text(row.fields.get(name) or "-") for name in CSV_COLUMNS]
-        if isinstance(result, str):
-            table.add_row(str(row.line), *cells, "", "", Text(result, style="red"))
-        else:
-            total = dollars(quote_total(result))
-            table.add_row(str(row.line), *cells, dollars(result.final_price), total, "")
-    out.table(table)
+    return await quote_csv(ctx.client, ctx.out, args, _check_spelling)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -250,6 +250,8 @@ class _Progress:
 def _format(args: argparse.Namespace) -> str:
     if args.format is not None:
         return str(args.format)
+    if args.out == "-":  # a stream of whole lines, which jq, grep and head can cut anywhere
+        return "jsonl"
     suffix = Path(args.out).suffix.lower()
     if suffix == ".csv":
         return "csv"
@@ -289,6 +291,8 @@ class _Export:
     pages: int = 0
     offset: int = 0
     duplicates_before: int = 0
+    resumed_count: int | None = None
+    resumed_pages: int = 0
 
     def save(self, file: IO[bytes], next_uri: str, encoder: _Encoder) -> None:
         """Make what was written durable, then record it in the checkpoint (in that order)."""
@@ -340,10 +344,14 @@ class _Export:
         self._summary(progress, encoder)
 
     def _summary(self, progress: _Progress, encoder: _Encoder) -> None:
-        parts = [
-            f"exported {self.count:,} orders ({self.pages:,} pages) to {self.path} "
-            f"in {progress.elapsed():.1f}s, {progress.rate(self.count):,.0f} orders/s"
-        ]
+        timing = f"in {progress.elapsed():.1f}s, {progress.rate(self.count):,.0f} orders/s"
+        line = f"exported {self.count:,} orders ({self.pages:,} pages) to {self.path}"
+        if self.resumed_count is None:
+            parts = [f"{line} {timing}"]
+        else:
+            # The earlier runs' time is unknown: their orders must not inflate this run's rate.
+            done, pages = self.count - self.resumed_count, self.pages - self.resumed_pages
+            parts = [f"{line} in total; this run: {done:,} orders ({pages:,} pages) {timing}"]
         if self.duplicates_before + encoder.duplicates:
             parts.append(f"{self.duplicates_before + encoder.duplicates:,} duplicates skipped")
         self.out.note("; ".join(parts))
@@ -457,6 +465,7 @@ def _prepare_resume(file: IO[bytes], export: _Export, checkpoint: Checkpoint) ->
     file.seek(checkpoint.offset)
     export.count, export.pages = checkpoint.count, checkpoint.pages
     export.offset, export.duplicates_before = checkpoint.offset, checkpoint.duplicates
+    export.resumed_count, export.resumed_pages = checkpoint.count, checkpoint.pages
     seen = _ids_in(export.path, export.fmt) if export.dedupe else None
     return _Encoder(export.fmt, seen)
 

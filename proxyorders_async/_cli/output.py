@@ -31,6 +31,9 @@ from .._models import (
 from .._models_addons import AddonLine
 from .base import dollars
 
+UNWRAPPED_WIDTH = 100_000
+"""Width of tables printed to a file or pipe: wide enough that no cell wraps."""
+
 __all__ = [
     "Output",
     "dollars",
@@ -78,8 +81,13 @@ class Output:
         sys.stdout.flush()
 
     def table(self, table: Table) -> None:
-        """Print a rich table on stdout."""
-        self.console.print(table)
+        """Print a rich table on stdout; never word-wrapped when stdout is not a terminal."""
+        # A file or a pipe has no width: wrapping cells at 80 columns would only break values
+        # apart for whoever reads them (grep, a log, a diff).
+        if self.console.is_terminal:
+            self.console.print(table)
+        else:
+            Console(highlight=False, soft_wrap=True, width=UNWRAPPED_WIDTH).print(table)
 
     def line(self, text: str) -> None:
         """Print a result line on stdout (never interpreted as markup)."""

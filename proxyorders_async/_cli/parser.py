@@ -36,7 +36,8 @@ environment:
   {TOKEN_ENV}     API key (safer than --token, which other users can see in ps)
   {BASE_URL_ENV}  API origin (default https://user-api.proxyshard.com)
 
-Global options (--token, --base-url, --timeout, --debug) go before or after the command."""
+Global options (--token, --base-url, --timeout, --max-retries, --deadline, --debug) go before
+or after the command. Shell completion: proxyorders completion bash|zsh|fish."""
 
 STATUSES = [status.value for status in OrderStatus]
 
@@ -69,6 +70,20 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> 
         metavar="SECONDS",
         default=default(None),
         help="limit of each HTTP attempt (default 30)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=int_between(0, 20),
+        metavar="N",
+        default=default(None),
+        help="retries of a failed request that is safe to repeat (default 2)",
+    )
+    group.add_argument(
+        "--deadline",
+        type=positive_seconds,
+        metavar="SECONDS",
+        default=default(None),
+        help="limit of each call, retries and their waits included (default: none)",
     )
     group.add_argument(
         "--debug",
@@ -165,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     orders = _add_orders(build, commands)
     add_api11_commands(build, commands, orders)
     _add_emulator(commands)
+    _add_completion(commands)
+    _add_examples(parser)
     return parser
 
 
@@ -190,6 +207,12 @@ def _add_quote(
         default=8,
         metavar="N",
         help="quotes in flight at once with --from-csv (default 8)",
+    )
+    quote.add_argument(
+        "--format",
+        choices=["table", "csv", "jsonl"],
+        help="output of --from-csv, one row per CSV line as it is quoted (csv, jsonl: money "
+        "in cents); default: table on a terminal, else csv",
     )
 
 
@@ -320,19 +343,39 @@ def _add_export(
 
 
 def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # The options come from the emulator itself, so that this command and
+    # ``python -m proxyorders_async.emulator`` take the same options with the same defaults.
+    from ..emulator._launch import DESCRIPTION, add_options
+
     emulator = commands.add_parser(
         "emulator",
         help="serve the embedded API emulator on this machine (to try the CLI offline)",
-        description=(
-            "Serve the embedded ProxyShard API emulator until Ctrl-C. It prints its url and a\n"
-            "demo token: export them as PROXYORDERS_BASE_URL and PROXYORDERS_TOKEN."
-        ),
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     emulator.set_defaults(command="emulator")
-    add = emulator.add_argument
-    add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    add("--port", type=int_between(0, 65535), default=8765, help="0 picks a free port (8765)")
-    add("--orders", type=int_between(0), default=100, help="orders to seed (default 100)")
-    add("--seed", type=int, default=0, help="seed of the orders and the token (default 0)")
-    add("--latency-ms", type=float, default=0.0, help="added latency on every request")
+    add_options(emulator)
+
+
+def _add_completion(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print the shell completion script of bash, zsh or fish",
+        description=(
+            "Print a script that makes the shell complete proxyorders' commands, options and\n"
+            "their values. Load it once per shell session, or install it:\n"
+            "  bash: source <(proxyorders completion bash)    (e.g. in ~/.bashrc)\n"
+            "  zsh:  source <(proxyorders completion zsh)     (in ~/.zshrc, after compinit)\n"
+            "  fish: proxyorders completion fish > ~/.config/fish/completions/proxyorders.fish"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.set_defaults(command="completion")
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+
+
+def _add_examples(parser: argparse.ArgumentParser) -> None:
+    # Kept in their own module: the definitions above stay about options.
+    from .examples import add_examples
+
+    add_examples(parser)

@@ -71,7 +71,8 @@ Standart Residential Proxy,,,5,RESI20
 
 
 async def test_csv_batch_table_with_failed_rows(cli: Run, tmp_path: Path, emu: Emulator) -> None:
-    result = await cli("quote", "--from-csv", _csv(tmp_path, BATCH), "--concurrency", "2")
+    argv = ["--from-csv", _csv(tmp_path, BATCH), "--concurrency", "2", "--format", "table"]
+    result = await cli("quote", *argv)
     assert result.code == 1
     rows = {line.split()[0]: line for line in result.out.splitlines() if line.split()[:1] != []}
     assert "$10.80" in rows["2"]
@@ -92,7 +93,9 @@ async def test_csv_batch_json(cli: Run, tmp_path: Path) -> None:
     assert items[0]["error"] is None
     assert items[1]["quote"] is None
     assert "HTTP 400" in items[1]["error"]
-    assert items[2]["request"]["quantity"] == "five"
+    assert items[0]["request"]["quantity"] == 10  # an integer, as in the API
+    assert items[2]["request"]["quantity"] is None  # not an integer: the error says why
+    assert "'five'" in items[2]["error"]
     assert items[3]["quote"]["final_price"] == 800
 
 

@@ -21,8 +21,8 @@ from proxyorders_async.emulator import (
     Emulator,
     price,
 )
-from proxyorders_async.emulator.__main__ import _parser
 from proxyorders_async.emulator._app import _ROUTE_TABLE
+from proxyorders_async.emulator._launch import build_parser as _parser
 
 
 def _snapshot(emu: Emulator) -> list[dict[str, object]]:
