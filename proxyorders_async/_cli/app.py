@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if _rich_missing():
         print(INSTALL_HINT, file=sys.stderr)
         return EXIT_USAGE
-    from .commands import run_command
+    from .run import run_command
 
     invocation: Invocation | None = None
     try:

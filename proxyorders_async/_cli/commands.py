@@ -54,7 +54,7 @@ from .output import (
 )
 from .quote_batch import quote_csv
 
-__all__ = ["COMMANDS", "build_purchase", "run_command"]
+__all__ = ["COMMANDS", "Command", "Context", "build_purchase"]
 
 
 @attrs.define
@@ -67,28 +67,6 @@ class Context:
 
 
 Command = Callable[[Context, argparse.Namespace], Awaitable[int]]
-
-
-async def run_command(args: argparse.Namespace, invocation: Invocation) -> int:
-    """Run the parsed command with one client, closed before returning."""
-    options: dict[str, Any] = {}
-    if invocation.timeout is not None:
-        options["timeout"] = invocation.timeout
-    if invocation.max_retries is not None:
-        options["max_retries"] = invocation.max_retries
-    if invocation.deadline is not None:
-        options["deadline"] = invocation.deadline
-    client = ProxyOrdersClient(token=invocation.token, base_url=invocation.base_url, **options)
-    async with client:
-        context = Context(client, Output(json_mode=getattr(args, "json", False)), invocation)
-        return await _command(args.command)(context, args)
-
-
-def _command(key: str) -> Command:
-    # The 1.1.0 commands import this module's helpers (Context, confirm), hence not at the top.
-    from .commands_more import MORE_COMMANDS
-
-    return COMMANDS.get(key) or MORE_COMMANDS[key]
 
 
 def stdin_is_interactive() -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Protocol, TypeAlias
 
 from .argtypes import (
     PROXY_TYPES,
@@ -24,12 +24,27 @@ from .argtypes import (
     user_id,
 )
 
-if TYPE_CHECKING:
-    from .parser import _Builder
-
 __all__ = ["add_api11_commands"]
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class _Builder(Protocol):
+    """What this module needs of ``parser._Builder`` (declared here: no import back)."""
+
+    def add(
+        self,
+        commands: SubParsers,
+        name: str,
+        summary: str,
+        *,
+        key: str | None = None,
+        json: bool = True,
+        description: str | None = None,
+    ) -> argparse.ArgumentParser: ...
+
+    def group(self, commands: SubParsers, name: str, summary: str) -> SubParsers: ...
+
 
 CHARGES = "CHARGES THE WALLET"
 UNSAFE = (
