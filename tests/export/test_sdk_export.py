@@ -239,3 +239,22 @@ async def test_bad_arguments_raise_before_anything_happens(
     assert caught.value.argument == argument  # type: ignore[attr-defined]
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240 - nothing was created
     assert _requests(emu) == 0
+
+
+async def test_resume_uri_across_iterators_is_what_its_docstring_says(
+    client: ProxyOrdersClient,
+) -> None:
+    # Mid-page, resume_uri is the current page: a new iterator (dedupe or not) repeats its
+    # first orders, because its seen ids start empty, as in another process.
+    first = client.orders.iter("all", page_size=10, dedupe=True)
+    taken = [(await first.__anext__()).order_id for _ in range(4)]
+    uri = first.resume_uri
+    await first.aclose()
+    resumed = client.orders.iter("all", page_size=10, start=uri, dedupe=True)
+    again = [(await resumed.__anext__()).order_id for _ in range(4)]
+    await resumed.aclose()
+    assert again == taken
+    # At the end, resume_uri is None: passing it back as start= would walk from the start.
+    walk = client.orders.iter("all", page_size=50)
+    ids = [order.order_id async for order in walk]
+    assert len(ids) == ORDERS and walk.resume_uri is None
