@@ -313,10 +313,12 @@ def make_durable(file: IO[bytes]) -> int:
 
 @contextlib.contextmanager
 def open_locked(spec: ExportSpec) -> Iterator[IO[bytes]]:
-    """FILE opened for writing without truncating it, and locked against a second export."""
-    fd = os.open(spec.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
-    file = os.fdopen(fd, "r+b")
-    with file:
+    """FILE opened for writing without truncating it, and locked against a second export.
+
+    A FILE this call created is removed again if the export is refused (:class:`ExportError`).
+    """
+    fd, created = _open_or_create(spec.path)
+    with os.fdopen(fd, "r+b") as file:
         if fcntl is not None:
             try:
                 fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -326,7 +328,25 @@ def open_locked(spec: ExportSpec) -> Iterator[IO[bytes]]:
                     path=str(spec.path),
                     checkpoint_path=str(spec.checkpoint_path),
                 ) from None
-        yield file
+        try:
+            yield file
+        except ExportError:
+            if created:
+                spec.path.unlink(missing_ok=True)
+            raise
+
+
+def _open_or_create(path: Path) -> tuple[int, bool]:
+    """A read-write descriptor of ``path`` (never truncated) and whether this call created it."""
+    flags = os.O_RDWR | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(path, flags), False
+    except FileNotFoundError:
+        pass
+    try:
+        return os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o666), True
+    except FileExistsError:  # another export created it meanwhile: its lock will tell
+        return os.open(path, flags), False
 
 
 def ids_in(path: Path, fmt: str) -> set[int]:

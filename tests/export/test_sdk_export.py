@@ -258,3 +258,14 @@ async def test_resume_uri_across_iterators_is_what_its_docstring_says(
     walk = client.orders.iter("all", page_size=50)
     ids = [order.order_id async for order in walk]
     assert len(ids) == ORDERS and walk.resume_uri is None
+
+
+async def test_a_checkpoint_whose_file_is_gone_is_refused_without_creating_it(
+    client: ProxyOrdersClient, emu: Emulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    await client.orders.export(path, "all", page_size=10)
+    path.unlink()
+    with pytest.raises(ExportError, match="has 0 bytes but its checkpoint records"):
+        await client.orders.export(path, "all")
+    assert not path.exists()
