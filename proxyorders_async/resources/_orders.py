@@ -346,6 +346,10 @@ class OrdersResource(Resource):
         export, resumable). Another export writing the same file (POSIX) or a file shorter
         than its checkpoint raises :class:`ExportError`; file and checkpoint are left as they
         were by every refusal. Writes and fsyncs run on the event loop, between pages.
+
+        While orders are created during the export, offset pages repeat orders (``dedupe=True``
+        skips them, across resumes too: the ids in the file are read back); a deletion behind
+        the walk can shift an order into a page already written, which is then missed.
         """
         file = _check_path(path)
         spec = ExportSpec(
@@ -361,7 +365,8 @@ class OrdersResource(Resource):
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
 
         def open_walk(start: str | None, size: int) -> PageIterator:
-            # Walk options of the export (a future exact=, say) are passed on here.
+            # WALK OPTIONS: pass each on here, e.g. exact=exact once pages() takes it (issue 12,
+            # section 1), with ``exact: bool = False`` added to the signature above.
             return self.pages(status, page_size=size, start=start, concurrency=concurrency)
 
         return await run_export(spec, open_walk)
