@@ -9,9 +9,10 @@ uninterrupted export: JSON Lines and CSV, at concurrency 1 and 4 (12 kills, 1,60
 
 Then the list moves while the killed exports run (``dedupe=True``): orders inserted at the head
 between page fetches (every order that existed throughout is in the file, none twice), and
-orders inserted and deleted anywhere (none twice, nothing invented; survivors shifted into pages
-already read by a deletion can be missed, at most one per deletion: offset pages cannot show a
-deletion, which the exact walk of issue 12 section 1 addresses).
+orders inserted and deleted anywhere (none twice, nothing invented). There an order that
+survived can be missed: a deletion behind the walk shifts it into a page already read (at most
+one per deletion), or, at concurrency 4, an insertion lands between pages served out of order
+before the walk notices the move. The exact walk of issue 12 section 1 addresses both.
 """
 
 from __future__ import annotations
@@ -215,5 +216,7 @@ async def test_killed_while_orders_are_inserted_and_deleted_anywhere(
     survivors = existed - set(deleted)
     missed = survivors - set(ids)
     # What offset pages guarantee today: a deletion behind the walk shifts at most one survivor
-    # into a page already read. (The exact walk of issue 12 section 1 makes this zero.)
-    assert len(missed) <= len(deleted)
+    # into a page already read. With pages fetched ahead, an insertion served between two pages
+    # served out of order can do the same before the walk notices the move and stops fetching
+    # ahead. (The exact walk of issue 12 section 1 makes this zero.)
+    assert len(missed) <= len(deleted) + (len(inserted) if concurrency > 1 else 0)
