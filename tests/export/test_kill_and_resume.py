@@ -132,7 +132,8 @@ async def test_killed_three_times_resumes_line_for_line(
         saved = _saved_pages(target)
         assert saved < ORDERS // 10, f"the export finished before the kill {phase}:{n}"
         tmp = target.with_name(target.name + ".checkpoint.json.tmp")
-        assert tmp.exists() == (phase == "tmp")
+        if phase != "external":  # a kill from outside can land mid-write too: the resume copes
+            assert tmp.exists() == (phase == "tmp")
 
     marker = _marker(emu)
     saved_orders = json.loads(_checkpoint(target).read_text())["count"]
