@@ -22,6 +22,8 @@ from ._exceptions import (
     ClientClosedError,
     ConfigurationError,
     EventLoopMismatchError,
+    ExportCheckpointError,
+    ExportError,
     InsufficientBalanceError,
     InternalServerError,
     InvalidArgumentError,
@@ -66,6 +68,7 @@ from ._models_addons import (
     AddonSchedule,
     SignatureUpdate,
 )
+from ._models_export import ExportProgress, ExportSummary
 from ._models_geo import City, Country, GeoList, Isp, Region, RegionRef
 from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 from ._pagination import OrderIterator, PageIterator, SubUserIterator
@@ -113,6 +116,10 @@ __all__ = [
     "Country",
     "DatacenterIspPurchase",
     "EventLoopMismatchError",
+    "ExportCheckpointError",
+    "ExportError",
+    "ExportProgress",
+    "ExportSummary",
     "GenericPurchase",
     "GeoList",
     "GeoResource",

@@ -6,6 +6,8 @@
     ├── InvalidArgumentTypeError (TypeError)     an argument of the wrong type, before any request
     ├── ClientClosedError (RuntimeError)         the client (or its borrowed session) was closed
     ├── EventLoopMismatchError (RuntimeError)    the client was used from a second event loop
+    ├── ExportError                              an export to a file cannot start or resume
+    │   └── ExportCheckpointError                ... because its checkpoint cannot be used
     └── APIError                                 something went wrong with a request
         ├── APIConnectionError                   no usable HTTP response (refused, reset, ...)
         │   └── APITimeoutError                  the timeout or the call's deadline ran out
@@ -45,6 +47,8 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "EventLoopMismatchError",
+    "ExportCheckpointError",
+    "ExportError",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidArgumentError",
@@ -108,6 +112,32 @@ class EventLoopMismatchError(ProxyOrdersError, RuntimeError):
     A client binds to the loop of its first request (its session and connection pool live
     there). A second ``asyncio.run()``, another thread's loop or pytest's per-test loops need
     a client of their own: create one client per loop. Nothing was sent.
+    """
+
+
+class ExportError(ProxyOrdersError):
+    """An export to a file cannot start or resume; nothing was sent and the file is unchanged.
+
+    Raised as such when another export is writing the file, or when the file is shorter than
+    its checkpoint records (it was changed or lost data since). ``path`` is the export's file,
+    ``checkpoint_path`` its checkpoint and ``advice`` what to do about it.
+    """
+
+    def __init__(self, message: str, *, path: str, checkpoint_path: str, advice: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.checkpoint_path = checkpoint_path
+        self.advice = advice
+
+
+class ExportCheckpointError(ExportError):
+    """``resume=True`` cannot use the export's checkpoint: nothing was sent, the file is unchanged.
+
+    The checkpoint is unreadable or of another version, was written for other options (status,
+    format, page size, dedupe or API base URL), or is missing beside a non-empty file (an
+    export whose checkpoint was deleted, or a file no export wrote). Resume with the options
+    the export started with, or start over with ``resume=False``, which overwrites the file.
     """
 
 

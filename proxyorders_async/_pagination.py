@@ -778,7 +778,14 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
 
     @property
     def resume_uri(self) -> str | None:
-        """URI to pass as ``start=`` to continue after the last yielded page (None when done)."""
+        """The URI of the page after the last one yielded, to pass as ``start=`` later.
+
+        Before the first page it is the first page's URI. It is plain data, valid in another
+        process: ``start=`` follows it as-is (same origin only). None once the last page was
+        yielded: the walk is complete, and ``start=None`` would start again from the first
+        page, so record completion yourself. An offset URI says where the walk stood, not
+        which orders it had seen: orders created or deleted since can be repeated or skipped.
+        """
         # The raw URI as the server sent it: start= resolves and checks it again.
         return self._next_uri
 
@@ -863,7 +870,15 @@ class ItemWalk(AsyncIterator[T], Generic[P, T]):
 
     @property
     def resume_uri(self) -> str | None:
-        """URI to pass as ``start=`` to continue this walk later (None when done)."""
+        """The URI to pass as ``start=`` to continue this walk later, in any process.
+
+        After the last item of a page, it is the following page's URI; None once the last
+        page was consumed (the walk is complete: ``start=None`` would start it over). Mid-page
+        it is the *current* page's URI, so a walk resumed from it yields that page again from
+        its first item, including those already yielded: ``dedupe`` only skips ids this
+        iterator has seen, and a new iterator has seen none. Skip them yourself, or stop only
+        at page boundaries.
+        """
         if self._index < len(self._current):
             return self._pages._page_url
         return self._pages.resume_uri
@@ -872,11 +887,12 @@ class ItemWalk(AsyncIterator[T], Generic[P, T]):
 class PageIterator(PageWalk[OrderPage, Order]):
     """Async iterator over order pages, returned by ``client.orders.pages()``.
 
-    ``resume_uri`` is where a new walk (``start=``) picks up after the last page yielded;
-    ``pages_fetched`` counts pages yielded. Call ``await it.aclose()`` (or finish the loop) to
-    cancel any page fetched ahead. A walk that stops advancing raises :class:`PaginationError`
-    within a bounded number of pages (see the README's pagination section). ``exact`` says
-    whether the walk guarantees every order present throughout exactly once (``exact=True``).
+    ``resume_uri`` is where a new walk (``start=``) picks up after the last page yielded
+    (None once the walk is complete); ``pages_fetched`` counts pages yielded. Call
+    ``await it.aclose()`` (or finish the loop) to cancel any page fetched ahead. A walk that
+    stops advancing raises :class:`PaginationError` within a bounded number of pages (see the
+    README's pagination section). ``exact`` says whether the walk guarantees every order present
+    throughout exactly once (``exact=True``).
     """
 
     def __init__(
@@ -910,7 +926,9 @@ class OrderIterator(ItemWalk[OrderPage, Order]):
     counts them, each is logged at DEBUG and one WARNING with the total is logged when the walk
     ends, fails or is closed. Keeping the seen ids costs a few bytes per order.
     ``resume_uri`` is the URI to resume from: after a whole page it is the next page; mid-page
-    it is the current page, whose already-yielded orders a resumed walk (with ``dedupe``) skips.
+    it is the current page, whose orders a walk resumed from it yields again from the first
+    (its ``dedupe`` starts empty, in this process or another). For a file that survives kills,
+    ``client.orders.export`` saves whole pages with the file's length and resumes exactly.
     """
 
     def __init__(self, pages: PageIterator, *, dedupe: bool = False) -> None:

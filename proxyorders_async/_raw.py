@@ -220,8 +220,9 @@ def _raw(
 class OrdersWithRawResponse:
     """``client.with_raw_response.orders``: the single-request methods of ``client.orders``.
 
-    The walks (``pages``, ``iter``) and ``calculate_many`` make many requests and have no raw
-    form; a raw ``calculate``/``quote`` always sends its own request (no cache, no sharing).
+    The walks (``pages``, ``iter``, ``export``) and ``calculate_many`` make many requests and
+    have no raw form; a raw ``calculate``/``quote`` always sends its own request (no cache, no
+    sharing).
     """
 
     def __init__(self, transport: Transport) -> None:

@@ -79,3 +79,18 @@ def test_api_1_1_names_are_public(name: str) -> None:
         "_models_residential",
         "_validation_more",
     )
+
+
+# Issue 12: the resumable export in the SDK (``client.orders.export``) and what it reports.
+EXPORT_NAMES = {
+    "ExportCheckpointError": "_exceptions",
+    "ExportError": "_exceptions",
+    "ExportProgress": "_models_export",
+    "ExportSummary": "_models_export",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_NAMES))
+def test_export_names_are_public(name: str) -> None:
+    assert name in PUBLIC
+    assert getattr(proxyorders_async, name).__module__.split(".")[-1] == EXPORT_NAMES[name]

@@ -39,9 +39,11 @@ from .base import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUTCOME_UNKNOWN,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     CommandError,
     Invocation,
+    Terminated,
 )
 from .completion import complete_main, script
 from .parser import build_parser
@@ -208,10 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         invocation = _resolve(args)
         with _logging(invocation.debug, invocation.token):
             return asyncio.run(run_command(args, invocation))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as exc:
+        # Ctrl-C anywhere, or SIGTERM where a command handles it (orders export).
         hints = invocation.hints if invocation is not None else []
-        print("\n".join(["interrupted", *(f"  {hint}" for hint in hints)]), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print("\n".join([what, *(f"  {hint}" for hint in hints)]), file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE

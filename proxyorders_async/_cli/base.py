@@ -15,9 +15,11 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_OUTCOME_UNKNOWN",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "CommandError",
     "Invocation",
+    "Terminated",
     "UsageError",
     "dollars",
 ]
@@ -29,6 +31,8 @@ EXIT_AUTH = 3
 EXIT_OUTCOME_UNKNOWN = 4
 EXIT_CONNECTION = 5
 EXIT_INTERRUPTED = 130
+# 128 + SIGTERM: what a shell reports for a terminated process (``orders export`` only).
+EXIT_TERMINATED = 143
 
 
 def dollars(cents: int | None) -> str:
@@ -56,6 +60,10 @@ class UsageError(CommandError):
 
     def __init__(self, message: str, *, hints: Sequence[str] = ()) -> None:
         super().__init__(message, code=EXIT_USAGE, hints=hints)
+
+
+class Terminated(Exception):
+    """A command stopped by SIGTERM; reported like Ctrl-C (its hints), with exit status 143."""
 
 
 @attrs.define(kw_only=True)

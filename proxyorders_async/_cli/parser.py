@@ -309,7 +309,8 @@ def _add_export(
             "progress on stderr. After each page is safely on disk, FILE.checkpoint.json\n"
             "records where the walk stands; if the export is killed, run the same command with\n"
             "--resume to continue without duplicates or gaps. The checkpoint is removed when\n"
-            "the export completes. --out - writes to stdout (not resumable)."
+            "the export completes. Ctrl-C and SIGTERM stop it between pages (exit 130 and 143).\n"
+            "--out - writes to stdout (not resumable)."
         ),
     )
     export.add_argument("status", choices=STATUSES)

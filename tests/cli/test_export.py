@@ -138,7 +138,8 @@ async def test_resume_discards_a_half_written_page(
     assert "resuming after 30 orders (3 pages)" in result.err
     assert f"exported {SEEDED_ORDERS} orders (6 pages)" in result.err
     # This run's own count, time and rate, apart from the total.
-    assert f"in total; this run: {SEEDED_ORDERS - 30} orders (3 pages) in " in result.err
+    assert f"; this run {SEEDED_ORDERS - 30} orders (3 pages) in " in result.err
+    assert "; all runs " in result.err
     assert target.read_bytes() == reference.read_bytes()
     assert not _checkpoint(target).exists()
     # Only the missing pages were fetched again.

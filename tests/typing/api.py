@@ -6,6 +6,7 @@ an ignore that is no longer needed (a check that regressed) into an error.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -26,6 +27,10 @@ from proxyorders_async import (
     City,
     Country,
     DatacenterIspPurchase,
+    ExportCheckpointError,
+    ExportError,
+    ExportProgress,
+    ExportSummary,
     GeoList,
     GeoResource,
     HealthResource,
@@ -240,3 +245,29 @@ def fault_options(emu: Emulator) -> None:
     emu.faults.update("*", latency_ms="fast")  # type: ignore[arg-type]
     emu.faults.set("*", fail_with="reset")  # type: ignore[arg-type]
     emu.faults.applied("*", error_body="xml")  # type: ignore[arg-type]
+
+
+async def resumable_export(client: ProxyOrdersClient, path: Path) -> None:
+    """``client.orders.export``: a typed summary, a typed progress callback, typed refusals."""
+
+    def show(progress: ExportProgress) -> None:
+        assert_type(progress.rate_this_run, float)
+
+    try:
+        summary = await client.orders.export(path, "all", concurrency=4, progress=show)
+    except ExportCheckpointError as exc:
+        refused: ExportError = exc
+        assert_type(refused.advice, str)
+        return
+    assert_type(summary, ExportSummary)
+    assert_type(summary.already_complete, bool)
+    assert_type(summary.orders_this_run, int)
+    assert_type(summary.path, Path)
+    await client.orders.export("o.csv", OrderStatus.ACTIVE, format="csv", resume=False)
+    await client.orders.export(path, "all", format="xml")  # type: ignore[arg-type]
+    await client.orders.export(path, "expired")  # type: ignore[arg-type]
+    await client.orders.export(path, "all", progress=print_nothing)  # type: ignore[arg-type]
+
+
+def print_nothing() -> None:
+    """Takes no progress: not a valid ``progress`` callback."""

@@ -102,7 +102,7 @@ async def test_every_call_has_a_raw_form_with_status_headers_and_the_same_result
 
 
 def test_every_single_request_method_has_a_raw_form(client: ProxyOrdersClient) -> None:
-    many_requests = {"pages", "iter", "calculate_many"}
+    many_requests = {"pages", "iter", "calculate_many", "export"}
     raw = client.with_raw_response
     for name, cls in [
         ("orders", OrdersResource),
