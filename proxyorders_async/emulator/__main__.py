@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,22 @@ def _traffic(text: str) -> tuple[str, int]:
     if proxy_type not in PROXY_TYPES or not gb.isdigit():
         raise argparse.ArgumentTypeError(f"expected TYPE=GB with TYPE in {sorted(PROXY_TYPES)}")
     return proxy_type, int(gb)
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate <= 0:
+        raise argparse.ArgumentTypeError(f"expected requests per second > 0, got {text!r}")
+    return rate
+
+
+def _burst(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     add("--jitter-ms", type=float, default=0.0, help="random extra latency on every route")
     add("--error-rate", type=float, default=0.0, help="fraction of 500/502/503 answers")
     add("--rate-limit-rate", type=float, default=0.0, help="fraction of 429 answers")
+    add(
+        "--rate-limit",
+        type=_rate,
+        default=None,
+        metavar="R",
+        help="requests per second per account (token bucket; 429 with a truthful Retry-After)",
+    )
+    add("--rate-burst", type=_burst, default=None, metavar="B", help="bucket size (default: R)")
     return parser
 
 
@@ -77,6 +102,8 @@ async def _serve(args: argparse.Namespace) -> None:
         traffic_gb=dict(args.traffic),
         sub_users=args.sub_users,
         p0f_orders=args.p0f_orders,
+        rate_limit=args.rate_limit,
+        rate_burst=args.rate_burst,
         journal=False,  # a long-running process must not grow without bound
     )
     stop = asyncio.Event()
@@ -98,7 +125,10 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, serve until interrupted, return the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.rate_burst is not None and args.rate_limit is None:
+        parser.error("--rate-burst needs --rate-limit")
     try:
         asyncio.run(_serve(args))
     except KeyboardInterrupt:
