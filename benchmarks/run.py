@@ -12,7 +12,8 @@ order rotates each round, after one unrecorded warm-up round) and compares media
     python benchmarks/run.py --markdown out.md    # also write the tables as Markdown
 
 Scenarios: ``overhead`` (sequential quotes), ``export`` (walk every order), ``fanout``
-(concurrent quotes), ``memory`` (peak RSS while streaming), ``decode`` (µs per order). Targets
+(concurrent quotes), ``memory`` (peak RSS while streaming), ``decode`` (µs per order),
+``ratelimit`` (a quote fan-out against a server rate limit: 429s and wall time). Targets
 are stated for the full sizes; with ``--quick`` the verdicts are indicative only.
 """
 
@@ -49,8 +50,9 @@ from benchmarks.scenarios.export import scenario_export  # noqa: E402
 from benchmarks.scenarios.fanout import scenario_fanout  # noqa: E402
 from benchmarks.scenarios.memory import MEMORY_IMPLS, memory_child, scenario_memory  # noqa: E402
 from benchmarks.scenarios.overhead import scenario_overhead  # noqa: E402
+from benchmarks.scenarios.ratelimit import scenario_ratelimit  # noqa: E402
 
-SCENARIOS = ("overhead", "export", "fanout", "memory", "decode")
+SCENARIOS = ("overhead", "export", "fanout", "memory", "decode", "ratelimit")
 
 RUNNERS: dict[str, Callable[[Sizes], Result]] = {
     "overhead": scenario_overhead,
@@ -58,6 +60,7 @@ RUNNERS: dict[str, Callable[[Sizes], Result]] = {
     "fanout": scenario_fanout,
     "memory": scenario_memory,
     "decode": scenario_decode,
+    "ratelimit": scenario_ratelimit,
 }
 
 

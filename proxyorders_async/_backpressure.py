@@ -50,8 +50,9 @@ class Aimd:
 
     ``limit`` starts at ``ceiling``. A refusal halves it (``factor``, never below ``floor``),
     at most once per window: a refused request sent before the last decrease was sent under the
-    old limit, so it says nothing about the new one. Each success adds ``1 / limit``, so the
-    limit grows by one per window of ``limit`` successes, and never beyond ``ceiling``.
+    old limit, so it says nothing about the new one. The limit grows by one per ``ceiling``
+    successes, never beyond ``ceiling``: slowly, because a quota refills over seconds and
+    probing it faster than that only buys the next round of 429s (and of waiting at the gate).
     """
 
     def __init__(self, ceiling: int, *, floor: int = 1, factor: float = 0.5) -> None:
@@ -75,10 +76,10 @@ class Aimd:
         """A request succeeded; True if the limit went up."""
         if self.limit >= self.ceiling:
             return False
-        self._credit += 1 / self.limit
-        if self._credit < 1:
+        self._credit += 1
+        if self._credit < self.ceiling:
             return False
-        self._credit -= 1
+        self._credit = 0.0
         self.limit += 1
         return True
 

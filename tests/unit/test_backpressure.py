@@ -40,12 +40,12 @@ def test_aimd_never_goes_below_its_floor() -> None:
     assert Aimd(1).refused(0.0, 0.0) and Aimd(1).limit == 1
 
 
-def test_aimd_adds_one_per_window_of_successes_up_to_the_ceiling() -> None:
+def test_aimd_adds_one_per_ceiling_successes_up_to_the_ceiling() -> None:
     aimd = Aimd(10)
     aimd.refused(0.0, 0.0)
     assert aimd.limit == 5
-    grew = [aimd.succeeded() for _ in range(5)]
-    assert grew == [False, False, False, False, True]  # one window of 5 successes: +1
+    grew = [aimd.succeeded() for _ in range(10)]
+    assert grew == [False] * 9 + [True]  # ten successes (the ceiling): +1
     assert aimd.limit == 6
     for _ in range(1000):
         aimd.succeeded()
@@ -56,11 +56,11 @@ def test_aimd_adds_one_per_window_of_successes_up_to_the_ceiling() -> None:
 def test_a_refusal_forgets_the_credit_towards_the_next_increase() -> None:
     aimd = Aimd(10)
     aimd.refused(0.0, 0.0)
-    for _ in range(4):
+    for _ in range(9):
         aimd.succeeded()
     aimd.refused(1.0, 1.0)
     assert aimd.limit == 2
-    assert [aimd.succeeded() for _ in range(2)] == [False, True]
+    assert [aimd.succeeded() for _ in range(10)] == [False] * 9 + [True]
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,9 @@ async def test_adaptive_limit_admits_up_to_its_limit_and_lowers_it_on_a_refusal(
     limit.release(succeeded=False)
     await fifth
     assert limit.held == 2
-    limit.release(succeeded=True)
-    limit.release(succeeded=True)  # a window of 2 successes: the limit grows by one
+    for _ in range(4):
+        limit.release(succeeded=True)  # four successes (the ceiling): the limit grows by one
+        await limit.acquire()
     assert limit.limit == 3
 
 
