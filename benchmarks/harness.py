@@ -112,7 +112,7 @@ SMOKE = dataclasses.replace(
     memory_large=300,
     decode_loops=3,
     rate_quotes=30,
-    rate_limit=20.0,
+    rate_limit=100.0,
 )
 SIZES = {s.label: s for s in (FULL, QUICK, SMOKE)}
 
