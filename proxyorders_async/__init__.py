@@ -68,13 +68,23 @@ from ._models_addons import (
 )
 from ._models_geo import City, Country, GeoList, Isp, Region, RegionRef
 from ._models_residential import ResidentialProfile, SubUser, SubUserPage
-from ._pagination import OrderIterator, PageIterator
+from ._pagination import OrderIterator, PageIterator, SubUserIterator
 from ._raw import RawResponse, RawResponseClient
 from ._retry import RetryPolicy, Safety
 from ._validation import OrderStatus, OrderStatusName
 from ._validation_more import ProxyType, Signature
 from ._version import __version__
-from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
+from .resources import (
+    AccountResource,
+    AddonsResource,
+    CatalogResource,
+    GeoResource,
+    HealthResource,
+    OrdersResource,
+    ProxiesResource,
+    ResidentialResource,
+    SubUsersResource,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -92,6 +102,7 @@ __all__ = [
     "AddonPurchase",
     "AddonQuote",
     "AddonSchedule",
+    "AddonsResource",
     "AuthenticationError",
     "BadRequestError",
     "BillingCycleChange",
@@ -104,6 +115,8 @@ __all__ = [
     "EventLoopMismatchError",
     "GenericPurchase",
     "GeoList",
+    "GeoResource",
+    "HealthResource",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidArgumentError",
@@ -140,6 +153,7 @@ __all__ = [
     "Region",
     "RegionRef",
     "ResidentialProfile",
+    "ResidentialResource",
     "RetryPolicy",
     "Safety",
     "Signature",
@@ -147,7 +161,9 @@ __all__ = [
     "StandardResidentialPurchase",
     "StockLevel",
     "SubUser",
+    "SubUserIterator",
     "SubUserPage",
+    "SubUsersResource",
     "UnmeteredResidentialPurchase",
     "__version__",
     "make_converter",

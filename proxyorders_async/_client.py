@@ -23,10 +23,12 @@ from yarl import URL
 from ._adhoc import adhoc_request
 from ._backpressure import Backpressure, check_rate_limit
 from ._converters import describe_error
+from ._decoders import hide_passwords
 from ._endpoints import CALCULATE, Endpoint, Request
 from ._exceptions import (
     APIConnectionError,
     APIError,
+    APIStatusError,
     APITimeoutError,
     ClientClosedError,
     ConfigurationError,
@@ -52,7 +54,17 @@ from ._session_config import SessionSettings, check_session_settings
 from ._settings import BASE_URL_ENV, check_token
 from ._slots import SlotPool, Woken
 from ._version import __version__
-from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
+from .resources import (
+    AccountResource,
+    AddonsResource,
+    CatalogResource,
+    GeoResource,
+    HealthResource,
+    OrdersResource,
+    ProxiesResource,
+    ResidentialResource,
+    SubUsersResource,
+)
 
 __all__ = ["ProxyOrdersClient"]
 
@@ -402,6 +414,11 @@ class ProxyOrdersClient:
     catalog: CatalogResource
     account: AccountResource
     proxies: ProxiesResource
+    addons: AddonsResource
+    residential: ResidentialResource
+    sub_users: SubUsersResource
+    geo: GeoResource
+    health: HealthResource
 
     def __init__(
         self,
@@ -486,6 +503,11 @@ class ProxyOrdersClient:
         self.catalog = CatalogResource(transport)
         self.account = AccountResource(transport)
         self.proxies = ProxiesResource(transport)
+        self.addons = AddonsResource(transport)
+        self.residential = ResidentialResource(transport)
+        self.sub_users = SubUsersResource(transport)
+        self.geo = GeoResource(transport)
+        self.health = HealthResource(transport)
 
     @property
     def base_url(self) -> str:
@@ -554,7 +576,7 @@ class ProxyOrdersClient:
 
         It uses this client's (or view's) options, retries and safety classes unchanged.
         """
-        return RawResponseClient(self, _ClientTransport(self))
+        return RawResponseClient(self.request, _ClientTransport(self))
 
     @overload
     async def request(
@@ -595,7 +617,9 @@ class ProxyOrdersClient:
     ) -> Any:
         """Call an endpoint the SDK does not model yet, with the client's retries and limits::
 
-            data = await client.request("GET", "/user/api/geo/countries", params={"type": "dc"})
+            data = await client.request(
+                "GET", "/user/api/proxies/countries", params={"proxy_type": "premium"}
+            )
 
         ``path`` is relative to the base URL (a URL on the base URL's origin is accepted too);
         another origin, ``//host`` or a ``..`` segment is an :class:`InvalidArgumentError`
@@ -707,11 +731,14 @@ class ProxyOrdersClient:
             raise
         try:
             return request.decode(data, shown)
+        except APIStatusError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
+            exc.headers = last_headers() or exc.headers
+            raise self._core.redactor.error(exc) from None
         except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
             error = invalid_body(
                 f"response does not match the API schema: {describe_error(exc)}",
                 status=status,
-                body=data,
+                body=hide_passwords(data),  # a malformed profile or sub-user answer
                 method=endpoint.method,
                 url=shown,
                 attempts=attempts,
@@ -755,7 +782,7 @@ class ProxyOrdersClient:
                 timeout = _attempt_timeout(seconds, options.connect_timeout)
             try:
                 outcome = await self._attempt(
-                    session, endpoint.method, url, shown, body, timeout, seconds, attempt
+                    session, endpoint, url, shown, body, timeout, seconds, attempt
                 )
             except asyncio.CancelledError:
                 self._cancelled_in_flight(endpoint, shown)
@@ -797,7 +824,7 @@ class ProxyOrdersClient:
     async def _attempt(
         self,
         session: aiohttp.ClientSession,
-        method: str,
+        endpoint: Endpoint[Any],
         url: URL,
         shown: str,
         body: bytes | None,
@@ -808,11 +835,15 @@ class ProxyOrdersClient:
         """One HTTP exchange, holding the slot the caller took; gives the slot back, always.
 
         ``seconds`` is ``timeout``'s total, for messages. Failures are returned, not raised, so
-        the caller decides about retrying; anything unexpected propagates.
+        the caller decides about retrying; anything unexpected propagates. An endpoint without
+        ``auth`` is sent without the API key; one without ``json_answer`` takes any 2xx body.
         """
         core = self._core
         loop = asyncio.get_running_loop()
+        method = endpoint.method
         headers = core.headers if body is None else core.json_headers
+        if not endpoint.auth:  # the health probes: no API key outside /user/api/
+            headers = {k: v for k, v in headers.items() if k != "Authorization"}
         if self._options.extra_headers:
             headers = with_extra(headers, self._options.extra_headers)
         response_headers: Mapping[str, str] | None = None
@@ -861,14 +892,18 @@ class ProxyOrdersClient:
                     elapsed_ms,
                     attempt,
                 )
-            outcome = interpret_response(
-                status,
-                raw,
-                reason=reason,
-                retry_after=retry_after,
-                method=method,
-                url=shown,
-                attempts=attempt,
+            outcome = (
+                Outcome(None, status)
+                if not endpoint.json_answer and 200 <= status < 300
+                else interpret_response(
+                    status,
+                    raw,
+                    reason=reason,
+                    retry_after=retry_after,
+                    method=method,
+                    url=shown,
+                    attempts=attempt,
+                )
             )
             outcome = note_response(
                 outcome, response_headers, core.redact, method=method, url=shown, attempt=attempt

@@ -17,33 +17,11 @@ from ._models_addons import AddonPurchase, AddonQuote, AddonSchedule, SignatureU
 from ._models_geo import City, Country, GeoList, Isp, Region
 from ._models_residential import ResidentialProfile, SubUser, SubUserPage
 
+# Re-exported: the decoders' callers mask the bodies they attach to errors with these.
+from ._redact import PASSWORD_KEYS as PASSWORD_KEYS
+from ._redact import hide_passwords as hide_passwords
+
 T = TypeVar("T")
-
-# The keys under which the API sends proxy passwords (active proxies, profile, sub-users).
-PASSWORD_KEYS = frozenset({"password", "proxy_password"})
-
-
-def hide_passwords(data: Any) -> Any:
-    """A copy of a decoded body with every password value replaced by ``"***"``.
-
-    For bodies kept on errors (``APIResponseValidationError.body``): a malformed profile or
-    sub-user answer must not carry its password into a report or log.
-    """
-    try:
-        return _hide(data)
-    except RecursionError:  # a nesting bomb: show nothing rather than risk a password
-        return "<body hidden: nested too deeply to check for passwords>"
-
-
-def _hide(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {
-            key: "***" if key in PASSWORD_KEYS and value is not None else _hide(value)
-            for key, value in data.items()
-        }
-    if isinstance(data, list):
-        return [_hide(item) for item in data]
-    return data
 
 
 def _structure(data: Any, cls: type[T]) -> T:

@@ -11,22 +11,38 @@ A new endpoint is one constant here, a model in ``_models*.py`` and a method in 
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 from urllib.parse import quote
 
 import attrs
 from yarl import URL
 
 from ._converters import CONVERTER, decode_page
+from ._decoders import (
+    decode_addon_purchase,
+    decode_addon_quote,
+    decode_addon_schedule,
+    decode_cities,
+    decode_countries,
+    decode_created_sub_user,
+    decode_isps,
+    decode_operation,
+    decode_order_detail,
+    decode_profile,
+    decode_regions,
+    decode_signature_update,
+    decode_sub_user,
+    decode_sub_user_page,
+)
 from ._exceptions import InvalidArgumentError
 from ._models import (
     Account,
     ActiveProxyList,
     BillingCycleChange,
     OperationResult,
-    OrderDetail,
     PriceQuote,
     Product,
     PurchaseResult,
@@ -37,6 +53,7 @@ from ._retry import Safety
 __all__ = ["Endpoint", "Fields", "Query", "Request", "SelfEncoded", "path_segment", "query_value"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 Params = Mapping[str, Any]
 
@@ -73,12 +90,16 @@ class Fields:
     """Named arguments sent as one JSON object; no names sends ``{}``.
 
     An argument that is ``None`` is left out: the API reads a missing key as "not given".
+    ``fixed`` members are sent as given, whatever the arguments (``{"action": "downgrade"}``).
     """
 
     names: tuple[str, ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()
 
     def __call__(self, params: Params) -> dict[str, Any]:
-        return {name: params[name] for name in self.names if params[name] is not None}
+        body = {name: params[name] for name in self.names if params[name] is not None}
+        body.update(self.fixed)
+        return body
 
 
 @attrs.frozen
@@ -119,6 +140,8 @@ class Endpoint(Generic[T]):
     """One API operation: method, path template, query and body encoding, decoder, safety.
 
     ``advice`` tells a caller what to check after an unknown outcome (unsafe writes only).
+    ``auth=False`` sends no API key (the health probes, outside ``/user/api/``);
+    ``json_answer=False`` takes any 2xx body as success and decodes ``None``.
     """
 
     name: str
@@ -129,6 +152,8 @@ class Endpoint(Generic[T]):
     query: Query | SelfEncoded | None = None
     body: Encoder | None = None
     advice: str = ""
+    auth: bool = True
+    json_answer: bool = True
     path_names: tuple[str, ...] = attrs.field(init=False)
     params: frozenset[str] = attrs.field(init=False)
 
@@ -159,8 +184,21 @@ class Endpoint(Generic[T]):
         body = self.body(params) if self.body is not None else None
         return Request(self, path, query, body)
 
-    def at(self, url: URL, decode: Callable[[Any, str], T] | None = None) -> Request[T]:
-        """A request for an absolute ``url`` (a page's ``next``), whose decoder may need it."""
+    def request_decoded(self, decode: Callable[[Any, str], T], **params: Any) -> Request[T]:
+        """:meth:`request`, decoded by ``decode(data, url)`` (a decoder that needs arguments)."""
+        return attrs.evolve(self.request(**params), decode_at=decode)
+
+    @overload
+    def at(self, url: URL) -> Request[T]: ...
+
+    @overload
+    def at(self, url: URL, decode: Callable[[Any, str], U]) -> Request[U]: ...
+
+    def at(self, url: URL, decode: Callable[[Any, str], Any] | None = None) -> Request[Any]:
+        """A request for an absolute ``url`` (a page's ``next``), whose decoder may need it.
+
+        ``decode`` may return another type than the endpoint's (a walk's page with its URL).
+        """
         return Request(self, url.raw_path, (), None, url=url, decode_at=decode)
 
 
@@ -249,9 +287,7 @@ LIST_ORDERS = Endpoint(
     decode_page,
     query=Query(("status", "offset", "limit")),
 )
-GET_ORDER = Endpoint(
-    "orders.get", "GET", "/user/api/orders/{order_id}", _member("order", OrderDetail)
-)
+GET_ORDER = Endpoint("orders.get", "GET", "/user/api/orders/{order_id}", decode_order_detail)
 RENEW = Endpoint(
     "orders.renew",
     "POST",
@@ -288,3 +324,184 @@ ACTIVE_PROXIES = Endpoint(
     _model(ActiveProxyList),
     query=Query(("order_id",)),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# API 1.1.0: add-ons and per-IP settings of DC/ISP orders, residential traffic, sub-users, geo
+# lists and the health probes. Bodies and queries carry the names the 1.1.0 spec gives them.
+
+# After an unknown outcome of an add-on purchase or a traffic top-up.
+ORDER_AND_WALLET = (
+    "client.orders.get(order_id) (its addons, addons_price_paid or traffic) and "
+    "client.account.me() (wallet balance)"
+)
+SUB_USER_CREATED = (
+    "client.sub_users.list(proxy_type) (is the new sub-user there?) and "
+    "client.residential.profile(proxy_type) (the owner's traffic it drew from)"
+)
+SUB_USER_TRAFFIC = (
+    "client.sub_users.get(user_id, proxy_type) (the sub-user's data) and "
+    "client.residential.profile(proxy_type) (the owner's traffic)"
+)
+
+ADD_BANDWIDTH = Endpoint(
+    "orders.add_bandwidth",
+    "POST",
+    "/user/api/orders/{order_id}/add-bandwidth",
+    decode_operation,
+    Safety.CHARGES,
+    body=Fields(("amount", "promo_code")),  # GB; a None promo_code is left out
+    advice="client.residential.profile(proxy_type) (the traffic pool), "
+    "client.orders.get(order_id) and client.account.me() (wallet balance)",
+)
+SET_SIGNATURES = Endpoint(
+    "orders.set_signatures",
+    "POST",
+    "/user/api/orders/{order_id}/signature/set",
+    decode_signature_update,
+    body=Fields(("items",)),  # [{ip, signature}]; re-signing an IP takes no new slot
+)
+SET_IP_DELETION = Endpoint(
+    "orders.set_ip_deletion",
+    "POST",
+    "/user/api/orders/{order_id}/del-np/set",
+    decode_operation,
+    body=Fields(("items",)),  # [{ip, value}]
+)
+ADDON_CALCULATE = Endpoint(
+    "addons.calculate",
+    "GET",
+    "/user/api/orders/{order_id}/addons/calculate",
+    decode_addon_quote,
+    query=Query(("addon_key", "add_qty")),
+)
+ADDON_PURCHASE = Endpoint(
+    "addons.purchase",
+    "POST",
+    "/user/api/orders/{order_id}/addons/purchase",
+    decode_addon_purchase,
+    Safety.CHARGES,
+    body=Fields(("addon_key", "add_qty")),
+    advice=ORDER_AND_WALLET,
+)
+ADDON_SCHEDULE_DOWNGRADE = Endpoint(
+    "addons.schedule_downgrade",
+    "POST",
+    "/user/api/orders/{order_id}/addons/schedule",
+    decode_addon_schedule,
+    body=Fields(("addon_key", "next_qty"), fixed=(("action", "downgrade"),)),
+)
+ADDON_CANCEL_DOWNGRADE = Endpoint(
+    "addons.cancel_downgrade",
+    "POST",
+    "/user/api/orders/{order_id}/addons/schedule/cancel",
+    decode_addon_schedule,
+    body=Fields(("addon_key",)),
+)
+PROFILE = Endpoint(
+    "residential.profile",
+    "GET",
+    "/user/api/proxies/profile",
+    decode_profile,
+    query=Query(("proxy_type",)),
+)
+LIST_SUB_USERS = Endpoint(
+    "sub_users.list",
+    "GET",
+    "/user/api/proxies/sub-users",
+    decode_sub_user_page,
+    query=Query(("proxy_type", "offset", "limit")),
+)
+# The answer has no user_id: SubUsersResource.get decodes it with the one asked for.
+GET_SUB_USER = Endpoint(
+    "sub_users.get",
+    "GET",
+    "/user/api/proxies/sub-user/{user_id}",
+    functools.partial(decode_sub_user, user_id=""),
+    query=Query(("proxy_type",)),
+)
+CREATE_SUB_USER = Endpoint(
+    "sub_users.create",
+    "POST",
+    "/user/api/proxies/sub-user",
+    decode_created_sub_user,
+    Safety.NOT_IDEMPOTENT,  # a second call makes a second sub-user
+    query=Query(("proxy_type",)),
+    body=Fields(("name", "data")),  # data: GB taken from the owner's traffic
+    advice=SUB_USER_CREATED,
+)
+RENAME_SUB_USER = Endpoint(
+    "sub_users.rename",
+    "PATCH",
+    "/user/api/proxies/sub-user/{user_id}",
+    decode_operation,
+    query=Query(("proxy_type",)),
+    body=Fields(("name",)),
+)
+DELETE_SUB_USER = Endpoint(
+    "sub_users.delete", "DELETE", "/user/api/proxies/sub-user/{user_id}", decode_operation
+)
+ADD_SUB_USER_TRAFFIC = Endpoint(
+    "sub_users.add_traffic",
+    "POST",
+    "/user/api/proxies/sub-user/{user_id}/data/add",
+    decode_operation,
+    Safety.NOT_IDEMPOTENT,  # a second call adds again
+    query=Query(("proxy_type",)),
+    body=Fields(("data",)),
+    advice=SUB_USER_TRAFFIC,
+)
+SUBTRACT_SUB_USER_TRAFFIC = Endpoint(
+    "sub_users.subtract_traffic",
+    "POST",
+    "/user/api/proxies/sub-user/{user_id}/data/subtract",
+    decode_operation,
+    Safety.NOT_IDEMPOTENT,
+    query=Query(("proxy_type",)),
+    body=Fields(("data",)),
+    advice=SUB_USER_TRAFFIC,
+)
+RESET_SUB_USER_PASSWORD = Endpoint(
+    "sub_users.reset_password",
+    "POST",
+    "/user/api/proxies/sub-user/{user_id}/password",
+    decode_operation,
+    query=Query(("proxy_type",)),
+    body=EMPTY_BODY,
+)
+COUNTRIES = Endpoint(
+    "geo.countries",
+    "GET",
+    "/user/api/proxies/countries",
+    decode_countries,
+    query=Query(("proxy_type",)),
+)
+REGIONS = Endpoint(
+    "geo.regions",
+    "GET",
+    "/user/api/proxies/regions",
+    decode_regions,
+    query=Query(("proxy_type", "country_code")),
+)
+CITIES = Endpoint(
+    "geo.cities",
+    "GET",
+    "/user/api/proxies/cities",
+    decode_cities,
+    query=Query(("proxy_type", "country_code", "region_code")),
+)
+ISPS = Endpoint(
+    "geo.isps",
+    "GET",
+    "/user/api/proxies/isps",
+    decode_isps,
+    query=Query(("proxy_type", "country_code", "region_code", "city_code")),
+)
+
+
+def _up(_data: Any) -> bool:
+    return True
+
+
+HEALTH = Endpoint("health.check", "GET", "/health", _up, auth=False, json_answer=False)
+HEALTH_LIVE = Endpoint("health.live", "GET", "/health/live", _up, auth=False, json_answer=False)

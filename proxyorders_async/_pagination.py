@@ -62,11 +62,13 @@ import attrs
 from yarl import URL
 
 from ._backpressure import AdaptiveLimit, Backpressure
+from ._decoders import decode_sub_user_page
 from ._exceptions import APIError, InvalidArgumentError, PaginationError
 from ._models import Order, OrderPage
+from ._models_residential import SubUser, SubUserPage
 from ._protocol import endpoint_url, resolve_next
 
-__all__ = ["OrderIterator", "PageIterator"]
+__all__ = ["OrderIterator", "PageIterator", "SubUserIterator"]
 
 logger = logging.getLogger("proxyorders_async")
 
@@ -708,4 +710,50 @@ class OrderIterator(ItemWalk[OrderPage, Order]):
     @property
     def orders_yielded(self) -> int:
         """Orders yielded so far (duplicates skipped are not counted)."""
+        return self._yielded
+
+
+# ---------------------------------------------------------------------------------------------
+# Sub-users: offset/limit pages with a total ``count`` and no ``next``
+
+
+@attrs.frozen
+class SubUserSheet:
+    """A sub-user page as a walk reads it: the page, where it came from, the computed ``next``."""
+
+    page: SubUserPage
+    url: str
+    next: str | None
+
+
+def decode_sub_user_sheet(data: Any, url: str) -> SubUserSheet:
+    """A ``GET /user/api/proxies/sub-users`` body fetched from ``url``, with its next offset.
+
+    The API sends no ``next``: the following page starts after the sub-users received, until
+    ``count`` (the total) is reached or a page comes back empty.
+    """
+    page = decode_sub_user_page(data)
+    return SubUserSheet(page, url, next_offset_uri(url, total=page.count, received=len(page)))
+
+
+SUB_USER_LISTING: Listing[SubUserSheet, SubUser] = Listing(
+    lambda sheet: sheet.page.data, attrgetter("user_id"), "sub-users"
+)
+
+
+class SubUserIterator(ItemWalk[SubUserSheet, SubUser]):
+    """Async iterator over every sub-user across pages, returned by ``client.sub_users.iter()``.
+
+    Pages are requested by offset until ``count`` is reached or a page is empty. One page is
+    walked at a time: the current one, plus the next, requested while you work on it (nothing
+    else is kept). The order walk's loop protection applies: a server that ignores the offset
+    or stops advancing raises :class:`PaginationError`.
+    """
+
+    def __init__(self, pages: PageWalk[SubUserSheet, SubUser]) -> None:
+        super().__init__(pages)
+
+    @property
+    def users_yielded(self) -> int:
+        """Sub-users yielded so far."""
         return self._yielded

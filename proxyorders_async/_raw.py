@@ -24,12 +24,21 @@ from ._protocol import Outcome
 from ._quotes import Fetch, QuoteSharer
 from ._retry import Safety
 from ._transport import Transport
-from .resources import AccountResource, CatalogResource, OrdersResource, ProxiesResource
+from .resources import (
+    AccountResource,
+    AddonsResource,
+    CatalogResource,
+    GeoResource,
+    HealthResource,
+    OrdersResource,
+    ProxiesResource,
+    ResidentialResource,
+    SubUsersResource,
+)
 
 if TYPE_CHECKING:
     from yarl import URL
 
-    from ._client import ProxyOrdersClient
 
 __all__ = ["RawResponse", "RawResponseClient"]
 
@@ -232,6 +241,9 @@ class OrdersWithRawResponse:
         self.get = _raw(transport, OrdersResource, OrdersResource.get)
         self.renew = _raw(transport, OrdersResource, OrdersResource.renew)
         self.set_tag = _raw(transport, OrdersResource, OrdersResource.set_tag)
+        self.add_bandwidth = _raw(transport, OrdersResource, OrdersResource.add_bandwidth)
+        self.set_signatures = _raw(transport, OrdersResource, OrdersResource.set_signatures)
+        self.set_ip_deletion = _raw(transport, OrdersResource, OrdersResource.set_ip_deletion)
 
 
 class CatalogWithRawResponse:
@@ -256,6 +268,55 @@ class ProxiesWithRawResponse:
         self.active = _raw(transport, ProxiesResource, ProxiesResource.active)
 
 
+class AddonsWithRawResponse:
+    """``client.with_raw_response.addons``: ``client.addons``'s methods, raw."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.calculate = _raw(transport, AddonsResource, AddonsResource.calculate)
+        self.purchase = _raw(transport, AddonsResource, AddonsResource.purchase)
+        self.schedule_downgrade = _raw(transport, AddonsResource, AddonsResource.schedule_downgrade)
+        self.cancel_downgrade = _raw(transport, AddonsResource, AddonsResource.cancel_downgrade)
+
+
+class ResidentialWithRawResponse:
+    """``client.with_raw_response.residential``: ``client.residential``'s methods, raw."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.profile = _raw(transport, ResidentialResource, ResidentialResource.profile)
+
+
+class SubUsersWithRawResponse:
+    """``client.with_raw_response.sub_users``: ``client.sub_users``'s methods but ``iter``, raw."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.list = _raw(transport, SubUsersResource, SubUsersResource.list)
+        self.get = _raw(transport, SubUsersResource, SubUsersResource.get)
+        self.create = _raw(transport, SubUsersResource, SubUsersResource.create)
+        self.rename = _raw(transport, SubUsersResource, SubUsersResource.rename)
+        self.delete = _raw(transport, SubUsersResource, SubUsersResource.delete)
+        self.add_traffic = _raw(transport, SubUsersResource, SubUsersResource.add_traffic)
+        self.subtract_traffic = _raw(transport, SubUsersResource, SubUsersResource.subtract_traffic)
+        self.reset_password = _raw(transport, SubUsersResource, SubUsersResource.reset_password)
+
+
+class GeoWithRawResponse:
+    """``client.with_raw_response.geo``: ``client.geo``'s methods, raw."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.countries = _raw(transport, GeoResource, GeoResource.countries)
+        self.regions = _raw(transport, GeoResource, GeoResource.regions)
+        self.cities = _raw(transport, GeoResource, GeoResource.cities)
+        self.isps = _raw(transport, GeoResource, GeoResource.isps)
+
+
+class HealthWithRawResponse:
+    """``client.with_raw_response.health``: ``client.health``'s probes, raw."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.check = _raw(transport, HealthResource, HealthResource.check)
+        self.live = _raw(transport, HealthResource, HealthResource.live)
+
+
 class RawResponseClient:
     """``client.with_raw_response``: every single-request method, returning :class:`RawResponse`.
 
@@ -268,12 +329,18 @@ class RawResponseClient:
     retries, safety classes and redaction); only the return value differs.
     """
 
-    def __init__(self, client: ProxyOrdersClient, transport: Transport) -> None:
-        self._client = client
+    def __init__(self, request: Callable[..., Awaitable[Any]], transport: Transport) -> None:
+        # The client's own ``request`` (not the client: this module must not import it).
+        self._request = request
         self.orders = OrdersWithRawResponse(transport)
         self.catalog = CatalogWithRawResponse(transport)
         self.account = AccountWithRawResponse(transport)
         self.proxies = ProxiesWithRawResponse(transport)
+        self.addons = AddonsWithRawResponse(transport)
+        self.residential = ResidentialWithRawResponse(transport)
+        self.sub_users = SubUsersWithRawResponse(transport)
+        self.geo = GeoWithRawResponse(transport)
+        self.health = HealthWithRawResponse(transport)
 
     @overload
     async def request(
@@ -314,7 +381,7 @@ class RawResponseClient:
     ) -> RawResponse[Any]:
         """:meth:`ProxyOrdersClient.request`, returning a :class:`RawResponse`."""
         return await raw_call(
-            lambda: self._client.request(
+            lambda: self._request(
                 method,
                 path,
                 params=params,

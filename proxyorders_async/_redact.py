@@ -17,7 +17,14 @@ from typing import Any
 
 from ._exceptions import APIError
 
-__all__ = ["MASK", "MIN_TOKEN_CHARS", "Redactor"]
+__all__ = [
+    "MASK",
+    "MIN_TOKEN_CHARS",
+    "PASSWORD_KEYS",
+    "Redactor",
+    "hide_password_text",
+    "hide_passwords",
+]
 
 #: Shorter API keys are refused: shorter runs would mask innocent text (order ids, tags).
 MIN_TOKEN_CHARS = 8
@@ -34,6 +41,18 @@ _MAX_UNESCAPES = 4
 # Python's surrogateescape spells undecodable byte 0xHH as the lone surrogate U+DC00+HH.
 _LOW_SURROGATES = range(0xDC80, 0xDD00)
 _SURROGATE = re.compile("[\udc80-\udcff]")
+
+#: The keys under which the API sends proxy passwords (active proxies, profile, sub-users).
+PASSWORD_KEYS = frozenset({"password", "proxy_password"})
+# A password member in text (an error page, a body cut short, a repr): the key, possibly
+# escaped once more, then its value up to the closing quote (or the end of a truncated text).
+_PASSWORD_MEMBER = re.compile(
+    r"(?P<key>(?P<q>\\*[\"'])(?:proxy_)?password(?P=q)\s*:\s*)"
+    r"(?:(?P=q)(?:(?!(?P=q))(?:\\.|.))*(?:(?P=q)|\Z)|[^\s,}\]]+)",
+    re.IGNORECASE | re.DOTALL,
+)
+# The same in a query or form text (``proxy_password=...&``), as an error page may quote it.
+_PASSWORD_PARAM = re.compile(r"(?<![\w-])((?:proxy_)?password=)[^&\s\"',;]+", re.IGNORECASE)
 
 Span = tuple[int, int]
 # One character of a decoded view of a text, and the span of the original text it came from.
@@ -130,10 +149,59 @@ def _join_surrogate_pairs(chars: list[str], spans: list[Span]) -> None:
         i += 1
 
 
+def hide_password_text(text: str) -> str:
+    """``text`` with the value of every ``"password"``/``"proxy_password"`` member masked.
+
+    JSON members (also escaped once more, or cut short) and ``password=...`` parameters.
+    """
+    if "assword" not in text and "ASSWORD" not in text:
+        return text
+    return _PASSWORD_PARAM.sub(rf"\1{MASK}", _PASSWORD_MEMBER.sub(_masked_member, text))
+
+
+def _masked_member(match: re.Match[str]) -> str:
+    value = match.group(0)[len(match.group("key")) :]
+    quote = match.group("q")
+    if value.startswith(quote):
+        return f"{match.group('key')}{quote}{MASK}{quote}"
+    return match.group("key") + MASK
+
+
+def hide_passwords(data: Any) -> Any:
+    """A copy of a decoded body with every password value replaced by ``"***"``.
+
+    For bodies kept on errors (``APIResponseValidationError.body``): a malformed profile or
+    sub-user answer must not carry its password into a report or log. A text (a body that was
+    not JSON, or an excerpt) has its password members masked.
+    """
+    try:
+        return _hide(data)
+    except RecursionError:  # a nesting bomb: show nothing rather than risk a password
+        return "<body hidden: nested too deeply to check for passwords>"
+
+
+def _hide(data: Any) -> Any:
+    if isinstance(data, str):
+        return hide_password_text(data)
+    if isinstance(data, dict):
+        return {
+            key: MASK if _is_password_key(key) and value is not None else _hide(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, (list, tuple)):
+        return [_hide(item) for item in data]
+    return data
+
+
+def _is_password_key(key: object) -> bool:
+    return isinstance(key, str) and key.lower() in PASSWORD_KEYS
+
+
 class Redactor:
     """Masks any run of :data:`MIN_TOKEN_CHARS`+ characters of one secret, however spelled.
 
     Built once per client from the API key; every method is pure and safe to call on any text.
+    Proxy passwords (:data:`PASSWORD_KEYS` members) are masked too, in texts and values.
     """
 
     def __init__(self, secret: str) -> None:
@@ -152,9 +220,13 @@ class Redactor:
         return [k for k in range(len(text) - width + 1) if text[k : k + width] in grams]
 
     def text(self, text: str) -> str:
-        """``text`` with every spelling of the secret (and of its 8+-character runs) masked."""
+        """``text`` with every spelling of the secret (and of its 8+-character runs) masked.
+
+        Password members (``"proxy_password": "..."``) are masked as well.
+        """
         if not text:
             return text
+        text = hide_password_text(text)
         marks = [(k, k + self._width) for k in self._starts(text)]
         view: _View = (text, [])
         for _ in range(_MAX_UNESCAPES if _may_be_escaped(text) else 0):
@@ -185,7 +257,10 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self._value(k): self._value(v) for k, v in value.items()}
+            return {
+                self._value(k): MASK if _is_password_key(k) and v is not None else self._value(v)
+                for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return [self._value(v) for v in value]
         if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -26,6 +26,7 @@ from .._exceptions import (
     ConfigurationError,
     InvalidArgumentError,
     InvalidArgumentTypeError,
+    OutcomeUnknownError,
     ProxyOrdersError,
     PurchaseOutcomeUnknownError,
 )
@@ -130,6 +131,14 @@ def _describe(exc: BaseException) -> tuple[int, str, list[str]]:
             EXIT_OUTCOME_UNKNOWN,
             f"{exc.method} {exc.url} was sent but its outcome is unknown; it was not retried",
             ["check 'proxyorders orders list all' and 'proxyorders me' before trying again"],
+        )
+    if isinstance(exc, OutcomeUnknownError):
+        # Not a charge, but unsafe to repeat: the SDK's advice says what to look at first.
+        advice = " ".join(exc.advice.split()) or "what it changes"
+        return (
+            EXIT_OUTCOME_UNKNOWN,
+            f"{exc.method} {exc.url} was sent but its outcome is unknown; it was not retried",
+            [f"before trying again, check {advice}"],
         )
     if isinstance(exc, APITimeoutError):
         return EXIT_CONNECTION, f"the API did not answer in time: {exc}", []

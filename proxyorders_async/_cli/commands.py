@@ -80,7 +80,14 @@ async def run_command(args: argparse.Namespace, invocation: Invocation) -> int:
     client = ProxyOrdersClient(token=invocation.token, base_url=invocation.base_url, **options)
     async with client:
         context = Context(client, Output(json_mode=getattr(args, "json", False)), invocation)
-        return await COMMANDS[args.command](context, args)
+        return await _command(args.command)(context, args)
+
+
+def _command(key: str) -> Command:
+    # The 1.1.0 commands import this module's helpers (Context, confirm), hence not at the top.
+    from .commands_more import MORE_COMMANDS
+
+    return COMMANDS.get(key) or MORE_COMMANDS[key]
 
 
 def stdin_is_interactive() -> bool:

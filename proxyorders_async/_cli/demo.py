@@ -16,7 +16,14 @@ from pathlib import Path
 from .._client import ProxyOrdersClient
 from .._converters import CONVERTER
 from .._exceptions import ProxyOrdersError
-from .._models import DatacenterIspPurchase, PriceQuote, Product, QuoteRequest
+from .._models import (
+    DatacenterIspPurchase,
+    PriceQuote,
+    Product,
+    QuoteRequest,
+    StandardResidentialPurchase,
+)
+from .._validation_more import ProxyType, Signature
 from ..emulator import Emulator
 from .base import dollars
 
@@ -77,6 +84,70 @@ def quote_table(requests: Sequence[QuoteRequest], quotes: Sequence[object]) -> s
         for (product, location), cells in rows.items()
     ]
     return table(("product", "location", *cycles), body, right=set(range(2, 2 + len(cycles))))
+
+
+GIB = 2**30  # the API reports traffic in bytes; 1 GB = 2**30 bytes
+
+
+def gigabytes(size: int) -> str:
+    """``5368709120`` -> ``"5 GB"``; fractions keep one decimal."""
+    return f"{size / GIB:,.1f} GB".replace(".0 GB", " GB")
+
+
+async def addon_story(client: ProxyOrdersClient) -> None:
+    """p0f slots on a new Datacenter order: quote, buy, sign an IP, schedule a downgrade."""
+    heading("Add-ons: p0f OS-fingerprint slots on a Datacenter order")
+    purchase = DatacenterIspPurchase(
+        product="Datacenter Proxy", location="DE", cycle="monthly", quantity=5
+    )
+    order_id = (await client.orders.purchase(purchase)).order_id
+    quote = await client.addons.calculate(order_id, "p0f_slots", 3)
+    before = (await client.account.me()).wallet_balance
+    await client.addons.purchase(order_id, "p0f_slots", 3)
+    charged = before - (await client.account.me()).wallet_balance
+    print(
+        f"  order #{order_id}: 3 p0f slots quoted {dollars(quote.add_total)}, "
+        f"charged {dollars(charged)}"
+    )
+    proxies = await client.proxies.active(order_id)
+    ip = proxies.data[0].ip
+    await client.orders.set_signatures(order_id, {ip: Signature.WIN11})
+    await client.addons.schedule_downgrade(order_id, "p0f_slots", 2)
+    detail = await client.orders.get(order_id)
+    print(
+        f"  {ip} now looks like Windows 11; slots used {detail.p0f_slots_used} "
+        f"of {detail.p0f_slots_available}"
+    )
+    print(f"  downgrade scheduled: {detail.p0f_slots_next} slots from the next renewal")
+
+
+async def sub_user_story(client: ProxyOrdersClient) -> None:
+    """Residential traffic shared with two sub-users; passwords are never printed."""
+    heading("Residential traffic and sub-users")
+    standard = ProxyType.STANDARD
+    before = (await client.account.me()).wallet_balance
+    bought = await client.orders.purchase(StandardResidentialPurchase(quantity=10))
+    await client.orders.add_bandwidth(bought.order_id, 5, promo_code="RESI20")
+    spent = before - (await client.account.me()).wallet_balance
+    pool = (await client.residential.profile(standard)).data
+    print(f"  bought 10 GB, then 5 GB more with RESI20 (20% off): {dollars(spent)} in all")
+    alice = await client.sub_users.create(standard, "alice", 4)
+    bob = await client.sub_users.create(standard, "bob", 2)
+    await client.sub_users.subtract_traffic(alice.user_id, standard, 1)
+    await client.sub_users.add_traffic(bob.user_id, standard, 3)
+    print("  created alice (4 GB) and bob (2 GB); moved 1 GB from alice and 3 GB to bob")
+    owner = (await client.residential.profile(standard)).data
+    users = [user async for user in client.sub_users.iter(standard)]
+    rows = [("you", "-", gigabytes(owner))]
+    rows += [(user.name, user.user_id, gigabytes(user.data)) for user in users]
+    print(table(("holder", "sub-user id", "traffic"), rows, right={2}))
+    together = owner + sum(user.data for user in users)
+    print(f"  together {gigabytes(together)}, as before sharing ({gigabytes(pool)})")
+    old = alice.proxy_password
+    await client.sub_users.reset_password(alice.user_id, standard)
+    fresh = await client.sub_users.get(alice.user_id, standard)
+    changed = "a new one" if fresh.proxy_password != old else "UNCHANGED"
+    print(f"  alice's proxy password reset: read back {changed} (passwords are not shown)")
 
 
 class Progress:
@@ -164,6 +235,9 @@ async def run(orders: int, out: Path) -> None:
             print(f"  auto-renewal -> on: {renewal.message}")
             after = await client.account.me()
             print(f"  wallet {dollars(me.wallet_balance)} -> {dollars(after.wallet_balance)}")
+
+            await addon_story(client)
+            await sub_user_story(client)
 
             heading(f"Streaming export of every order to {out}")
             progress = Progress()

@@ -7,26 +7,28 @@ Building it imports neither rich nor the command modules, so ``--help`` works wi
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
-from .._models import Addon
 from .._settings import BASE_URL_ENV, TOKEN_ENV
 from .._validation import OrderStatus
 from .._version import __version__
+from .argtypes import addon, int_between, positive_seconds
+from .parser_more import add_api11_commands
 
 __all__ = ["build_parser"]
 
 DESCRIPTION = """\
-Command line for the ProxyShard User API: account, catalog, quotes, purchases, orders and
-resumable exports. Money is shown in dollars and exported as integer cents."""
+Command line for the ProxyShard User API: account, catalog, quotes, purchases, orders,
+resumable exports, proxies and add-ons, residential traffic and sub-users, geo lists. Money is
+shown in dollars and exported as integer cents; traffic is exported in bytes."""
 
 EPILOG = f"""\
 exit codes:
   0    success
   1    API error or other failure (a quote row failed, a purchase was declined)
-  2    usage error: bad arguments or input file, or a purchase needs --yes
+  2    usage error: bad arguments or input file, or --yes needed without a terminal
   3    authentication error: no API key, or the API answered 401
-  4    purchase or renewal outcome unknown: check orders and wallet before retrying
+  4    purchase, renewal or other write unsafe to repeat sent, but its outcome is
+       unknown: check what the error says before retrying
   5    cannot reach the API: connection failed or timed out
   130  interrupted (Ctrl-C)
 
@@ -37,48 +39,6 @@ environment:
 Global options (--token, --base-url, --timeout, --debug) go before or after the command."""
 
 STATUSES = [status.value for status in OrderStatus]
-
-
-# ---------------------------------------------------------------------------------------------
-# Argument types: each raises ArgumentTypeError, which argparse turns into exit status 2.
-
-
-def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer within ``low..high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            bounds = f">= {low}" if high is None else f"between {low} and {high}"
-            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
-        return value
-
-    return parse
-
-
-def positive_seconds(text: str) -> float:
-    """An argparse type: a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def addon(text: str) -> Addon:
-    """An argparse type: ``KEY=QTY`` as an :class:`Addon`."""
-    key, sep, qty = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=QTY such as p0f_slots=5, got {text!r}")
-    try:
-        return Addon(key.strip(), int(qty))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"QTY must be an integer >= 1, got {qty!r}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,6 +126,23 @@ class _Builder:
         parser.set_defaults(command=key or name)
         return parser
 
+    def group(
+        self,
+        commands: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        summary: str,
+    ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        """A command made of actions, such as ``orders list``; returns where to add them."""
+        parser = commands.add_parser(
+            name,
+            help=summary,
+            description=summary[:1].upper() + summary[1:] + ".",
+            parents=[self.common],
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        return parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``proxyorders``."""
@@ -185,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add(commands, "stock", "show how many proxies are in stock per product and country")
     _add_quote(build, commands)
     _add_purchase(build, commands)
-    _add_orders(build, commands)
+    orders = _add_orders(build, commands)
+    add_api11_commands(build, commands, orders)
     _add_emulator(commands)
     return parser
 
@@ -243,16 +221,8 @@ def _add_purchase(
 
 def _add_orders(
     build: _Builder, commands: argparse._SubParsersAction[argparse.ArgumentParser]
-) -> None:
-    orders = commands.add_parser(
-        "orders",
-        help="list, inspect, change and export orders",
-        description="List, inspect, change and export orders.",
-        parents=[build.common],
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    actions = orders.add_subparsers(title="actions", metavar="ACTION", required=True)
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    actions = build.group(commands, "orders", "list, inspect, change and export orders")
     order_id = int_between(1)
 
     listing = build.add(actions, "list", "show one page of orders", key="orders.list")
@@ -299,6 +269,7 @@ def _add_orders(
     tag.add_argument("tag", metavar="TAG", help='the new tag ("" clears it)')
 
     _add_export(build, actions)
+    return actions
 
 
 def _add_export(

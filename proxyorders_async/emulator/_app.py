@@ -22,6 +22,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from ._catalog import IP_PRODUCTS, PRODUCTS
+from ._ctx import Ctx as _Ctx
 from ._errors import ApiError
 from ._faults import Decision, Faults
 from ._handlers import ExtendedRoutes
@@ -35,7 +36,6 @@ from ._rules import (
     loads_request_json,
     parse_calculate_query,
     parse_int_param,
-    parse_json_object,
     parse_purchase_body,
     price,
     reject_unknown,
@@ -80,25 +80,6 @@ class Settings:
 def _order_id(request: web.Request, key: str) -> int:
     # The route pattern guarantees digits; the bound keeps absurd ids a plain 404.
     return parse_int_param(key, request.match_info[key], minimum=0, maximum=_MAX_ID)
-
-
-@dataclass(slots=True)
-class _Ctx:
-    """Per-request state passed explicitly from the middleware to the handler."""
-
-    decision: Decision
-    faults: list[str]
-    account: Account | None = None
-    raw_body: bytes = b""
-    received_at: float = 0.0
-
-    @property
-    def user(self) -> Account:
-        assert self.account is not None  # authenticated routes only
-        return self.account
-
-    def body(self, request: web.Request) -> dict[str, Any]:
-        return parse_json_object(self.raw_body, request.content_type)
 
 
 _Route = Callable[[web.Request, _Ctx], Awaitable[web.StreamResponse]]

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import _geo
 from ._catalog import ADDONS
 from ._errors import ApiError
+from ._geo import cities, countries, isps, regions
 from ._params import (
     addon_key,
     flag,
@@ -28,7 +28,7 @@ from ._respond import json_response, ok
 from ._rules import parse_int_param, reject_unknown
 
 if TYPE_CHECKING:
-    from ._app import _Ctx
+    from ._ctx import Ctx as _Ctx
     from ._store import Order, Store
 
 __all__ = ["ExtendedRoutes"]
@@ -229,20 +229,20 @@ class ExtendedRoutes:
 
     async def countries(self, request: web.Request, ctx: _Ctx) -> web.StreamResponse:
         """GET /user/api/proxies/countries."""
-        return _listing(_geo.countries(proxy_type(_query(request, _TYPE_KEYS))))
+        return _listing(countries(proxy_type(_query(request, _TYPE_KEYS))))
 
     async def regions(self, request: web.Request, ctx: _Ctx) -> web.StreamResponse:
         """GET /user/api/proxies/regions."""
         query = _query(request, _REGION_KEYS)
         kind = proxy_type(query)
-        return _listing(_geo.regions(kind, required_query(query, "country_code")))
+        return _listing(regions(kind, required_query(query, "country_code")))
 
     async def cities(self, request: web.Request, ctx: _Ctx) -> web.StreamResponse:
         """GET /user/api/proxies/cities."""
         query = _query(request, _CITY_KEYS)
         kind = proxy_type(query)
         country = required_query(query, "country_code")
-        return _listing(_geo.cities(kind, country, required_query(query, "region_code")))
+        return _listing(cities(kind, country, required_query(query, "region_code")))
 
     async def isps(self, request: web.Request, ctx: _Ctx) -> web.StreamResponse:
         """GET /user/api/proxies/isps (premium only)."""
@@ -250,4 +250,4 @@ class ExtendedRoutes:
         if proxy_type(query) != "premium":
             raise ApiError.bad_request("ISP targeting is available for the premium package only")
         codes = [required_query(query, k) for k in ("country_code", "region_code", "city_code")]
-        return _listing(_geo.isps(*codes))
+        return _listing(isps(*codes))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import Literal, overload
 
 from yarl import URL
@@ -12,6 +12,7 @@ from yarl import URL
 from .._backpressure import AdaptiveLimit
 from .._converters import decode_page
 from .._endpoints import (
+    ADD_BANDWIDTH,
     CALCULATE,
     CHANGE_BILLING_CYCLE,
     EDIT_AUTO_RENEWAL,
@@ -19,6 +20,8 @@ from .._endpoints import (
     LIST_ORDERS,
     PURCHASE,
     RENEW,
+    SET_IP_DELETION,
+    SET_SIGNATURES,
     SET_TAG,
 )
 from .._exceptions import InvalidArgumentTypeError, ProxyOrdersError
@@ -34,6 +37,7 @@ from .._models import (
     PurchaseResult,
     QuoteRequest,
 )
+from .._models_addons import SignatureUpdate
 from .._pagination import OrderIterator, PageIterator, start_url
 from .._validation import (
     OrderStatus,
@@ -41,11 +45,13 @@ from .._validation import (
     check_bool,
     check_instances,
     check_int,
+    check_optional_str,
     check_order_id,
     check_page_size,
     check_status,
     check_str,
 )
+from .._validation_more import Signature, check_gb, ip_deletion_body, signatures_body
 from ._base import Resource
 
 __all__ = ["OrdersResource"]
@@ -297,3 +303,46 @@ class OrdersResource(Resource):
         order_id = check_order_id(order_id)
         check_str("tag", tag, allow_empty=True)
         return await self._transport.send(SET_TAG.request(order_id=order_id, tag=tag))
+
+    async def add_bandwidth(
+        self, order_id: int, gb: int, *, promo_code: str | None = None
+    ) -> OperationResult:
+        """Buy ``gb`` more GB of traffic for a residential order; charges the wallet.
+
+        The traffic joins the package's pool (``client.residential.profile``). Never resent
+        once it may have reached the server: an ambiguous failure raises
+        :class:`PurchaseOutcomeUnknownError`.
+        """
+        order_id = check_order_id(order_id)
+        amount = check_gb(gb)
+        promo = check_optional_str("promo_code", promo_code)
+        return await self._transport.send(
+            ADD_BANDWIDTH.request(order_id=order_id, amount=amount, promo_code=promo)
+        )
+
+    async def set_signatures(self, order_id: int, signatures: Mapping[str, Signature | str]) -> int:
+        """Set the p0f OS fingerprint of IPs of a Datacenter/ISP order; returns how many changed.
+
+        ``signatures`` maps IP -> :class:`Signature` (or its value, e.g. ``"win11"``). The order
+        needs a ``p0f_slots`` add-on: an IP's first signature takes a slot for good, changing it
+        later takes none, so repeating the call is harmless (it is retried like a read). The
+        server refuses (HTTP 400) when slots run out. Allow 2-3 minutes for a change to apply.
+        The count is the server's ``updated``; an answer without it (the spec makes it
+        optional) counts every IP sent, since the server reported success.
+        """
+        order_id = check_order_id(order_id)
+        body = signatures_body(signatures)
+        result: SignatureUpdate = await self._transport.send(
+            SET_SIGNATURES.request(order_id=order_id, **body)
+        )
+        return len(body["items"]) if result.updated is None else result.updated
+
+    async def set_ip_deletion(self, order_id: int, items: Mapping[str, bool]) -> OperationResult:
+        """Mark IPs of a Datacenter/ISP order to be dropped (True) or kept (False).
+
+        The order's ``quantity`` and ``price_paid`` are recalculated; the server refuses to drop
+        every IP. Setting a value twice is harmless (retried like a read).
+        """
+        order_id = check_order_id(order_id)
+        body = ip_deletion_body(items)
+        return await self._transport.send(SET_IP_DELETION.request(order_id=order_id, **body))

@@ -354,6 +354,15 @@ def _s22(f: Figures) -> str:
     )
 
 
+def _s23(f: Figures) -> str:
+    return (
+        f"{_get(f, 'emulator_passwords')} profile and sub-user passwords from the emulator "
+        f"(answers cut short on the way), {_get(f, 'emulator_texts')} texts and DEBUG lines; "
+        f"{_get(f, 'hostile_answers')} hostile answers, {_get(f, 'hostile_texts')} texts and "
+        "lines: a password (or its first 8 characters) found 0 times"
+    )
+
+
 def _soak(f: Figures) -> str:
     if not f:
         return "not run this time (`make soak`)"
@@ -631,6 +640,19 @@ ROWS: list[Row] = [
         "journaled; the emulator keeps serving",
         "test_s22_emulator_nesting.py",
         _s22,
+    ),
+    (
+        "S23",
+        "Sub-user and profile passwords",
+        "every profile and sub-user read, create and password reset against the emulator, "
+        "with answers cut short (retried, failing, and a create of unknown outcome); loopback "
+        "answers carrying passwords: a wrong type, `success: false`, 500/400/502 pages quoting "
+        "them as JSON, HTML and a form, two sub-users for one id, a create cut short, a body "
+        "over the excerpt size; all at DEBUG on the root logger",
+        "no password (nor its first 8 characters) in any log line or in the str, repr, vars or "
+        "traceback of any error or of any error chained to it; `'***'` in every repr",
+        "test_s23_passwords.py",
+        _s23,
     ),
     (
         "Soak",

@@ -117,13 +117,23 @@ async def test_purchases_and_renewals_under_faults_never_charge_twice() -> None:
         entries = emu.journal_for("orders.purchase") + emu.journal_for("orders.renew")
         entries.sort(key=lambda e: e.seq)
         assert len(calls) >= 200
-        # 1. Each request reached the server exactly once: nothing ambiguous was re-sent. The
-        # calls were sequential, so arrival order pairs every entry with its call.
-        assert len(entries) == len(outcome)
+        # 1. Each request reached the server at most once: nothing ambiguous was re-sent. The
+        # calls were sequential, so arrival order pairs every entry with its call. On a loaded
+        # machine the client's 0.25 s timeout can fire before the in-process server has read a
+        # request: such a call has no entry, and must be an unknown outcome never carried out.
+        pending = list(entries)
         by_key: dict[tuple[str, Any], JournalEntry] = {}
-        for key, entry in zip(outcome, entries, strict=True):
-            assert _key(entry) in (key, None), (key, entry)
-            by_key[key] = entry
+        unreceived: list[tuple[str, Any]] = []
+        for key in outcome:
+            if pending and _key(pending[0]) in (key, None):
+                by_key[key] = pending.pop(0)
+            else:
+                unreceived.append(key)
+        assert pending == [], "a journal entry matches no call"
+        for key in unreceived:
+            status, value = outcome[key]
+            assert status == "unknown", (key, value)
+            assert isinstance(value.__cause__, APITimeoutError), (key, value)
         received = Counter(_key(e) or k for k, e in by_key.items())
         assert max(received.values()) == 1
 
@@ -137,6 +147,11 @@ async def test_purchases_and_renewals_under_faults_never_charge_twice() -> None:
         # 3. Every clean answer succeeded; every faulted one raised PurchaseOutcomeUnknownError.
         figures: Counter[str] = Counter()
         for key, (status, value) in outcome.items():
+            if key in unreceived:
+                assert key not in carried_out, key
+                figures["unknown"] += 1
+                figures["unknown_not_carried_out"] += 1
+                continue
             entry = by_key[key]
             faulted = bool(entry.faults) or key in slow
             expect_done = not any(f.startswith(NOT_CARRIED_OUT) for f in entry.faults) and (
@@ -179,6 +194,7 @@ async def test_purchases_and_renewals_under_faults_never_charge_twice() -> None:
             purchases=PURCHASES,
             renewals=RENEWALS,
             max_receipts_per_request=max(received.values()),
+            not_received=len(unreceived),
             charged_cents=charged,
             wallet_delta_cents=balance_before - account.balance,
             **figures,

@@ -1,7 +1,8 @@
 """Scenario 8: invalid arguments to every public method that takes any raise a typed error
 naming the argument, before a single request is sent (the emulator's journal stays empty).
 
-``catalog.products()``, ``catalog.available_count()`` and ``account.me()`` take no arguments.
+``catalog.products()``, ``catalog.available_count()``, ``account.me()`` and the health probes
+take no arguments.
 Uses the package's own pytest plugin fixtures, as users would.
 """
 
@@ -183,6 +184,47 @@ CASES: list[tuple[str, str, type[Exception], Call]] = [
     ("orders.set_tag", "order_id", TYPE, _m("orders.set_tag", "1", "x")),
     ("proxies.active", "order_id", TYPE, _m("proxies.active", None)),
     ("proxies.active", "order_id", VALUE, _m("proxies.active", -1)),
+    # API 1.1.0
+    ("orders.add_bandwidth", "gb", VALUE, _m("orders.add_bandwidth", 1, 0)),
+    ("orders.add_bandwidth", "promo_code", TYPE, _m("orders.add_bandwidth", 1, 1, promo_code=1)),
+    ("orders.set_signatures", "signatures", VALUE, _m("orders.set_signatures", 1, {})),
+    (
+        "orders.set_signatures",
+        "signatures['10.0.0.1']",
+        VALUE,
+        _m("orders.set_signatures", 1, {"10.0.0.1": "win7"}),
+    ),
+    ("orders.set_ip_deletion", "items", VALUE, _m("orders.set_ip_deletion", 1, {"10.0.0": True})),
+    ("orders.set_ip_deletion", "order_id", VALUE, _m("orders.set_ip_deletion", 0, {})),
+    ("addons.calculate", "add_qty", VALUE, _m("addons.calculate", 1, "p0f_slots", 0)),
+    ("addons.purchase", "addon_key", VALUE, _m("addons.purchase", 1, "", 1)),
+    ("addons.purchase", "add_qty", TYPE, _m("addons.purchase", 1, "p0f_slots", 1.0)),
+    (
+        "addons.schedule_downgrade",
+        "next_qty",
+        VALUE,
+        _m("addons.schedule_downgrade", 1, "p0f_slots", 5, current_qty=5),
+    ),
+    ("addons.cancel_downgrade", "order_id", TYPE, _m("addons.cancel_downgrade", "1", "p0f_slots")),
+    ("residential.profile", "proxy_type", VALUE, _m("residential.profile", "standard")),
+    ("sub_users.list", "limit", VALUE, _m("sub_users.list", "standart", limit=0)),
+    ("sub_users.iter", "page_size", VALUE, _m("sub_users.iter", "standart", page_size=0)),
+    ("sub_users.get", "user_id", VALUE, _m("sub_users.get", "", "standart")),
+    ("sub_users.create", "gb", VALUE, _m("sub_users.create", "standart", "n", -1)),
+    ("sub_users.rename", "user_id", VALUE, _m("sub_users.rename", "a/b", "standart", "n")),
+    ("sub_users.delete", "user_id", VALUE, _m("sub_users.delete", "..")),
+    ("sub_users.add_traffic", "gb", TYPE, _m("sub_users.add_traffic", "u", "standart", "1")),
+    (
+        "sub_users.subtract_traffic",
+        "proxy_type",
+        VALUE,
+        _m("sub_users.subtract_traffic", "u", "x", 1),
+    ),
+    ("sub_users.reset_password", "user_id", TYPE, _m("sub_users.reset_password", 5, "premium")),
+    ("geo.countries", "proxy_type", TYPE, _m("geo.countries", None)),
+    ("geo.regions", "country_code", VALUE, _m("geo.regions", "premium", " ")),
+    ("geo.cities", "region_code", TYPE, _m("geo.cities", "premium", "US", 5)),
+    ("geo.isps", "proxy_type", VALUE, _m("geo.isps", "US", "CA", "la", proxy_type="standart")),
 ]
 
 
@@ -219,7 +261,17 @@ def test_the_table_covers_every_public_method_that_takes_arguments() -> None:
     client = ProxyOrdersClient(token="t0ken-0123456789", base_url="http://127.0.0.1:9")
     public = {
         f"{namespace}.{name}"
-        for namespace in ("orders", "catalog", "account", "proxies")
+        for namespace in (
+            "orders",
+            "catalog",
+            "account",
+            "proxies",
+            "addons",
+            "residential",
+            "sub_users",
+            "geo",
+            "health",
+        )
         for name in dir(getattr(client, namespace))
         if not name.startswith("_")
     }

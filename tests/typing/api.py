@@ -18,10 +18,18 @@ from proxyorders_async import (
     ActiveProxyList,
     AddonLine,
     AddonPending,
+    AddonPurchase,
+    AddonQuote,
+    AddonSchedule,
+    AddonsResource,
     BillingCycleChange,
     City,
+    Country,
     DatacenterIspPurchase,
     GeoList,
+    GeoResource,
+    HealthResource,
+    Isp,
     NotFoundError,
     OperationResult,
     Order,
@@ -41,19 +49,24 @@ from proxyorders_async import (
     PurchaseResult,
     QuoteRequest,
     RawResponse,
+    Region,
     RegionRef,
+    ResidentialProfile,
+    ResidentialResource,
     Safety,
     Signature,
     StockLevel,
     SubUser,
+    SubUserIterator,
     SubUserPage,
+    SubUsersResource,
     make_converter,
 )
 from proxyorders_async.emulator import Emulator, FaultOptions, FaultSpec
 
 
 @attrs.frozen
-class Country:
+class Widget:
     code: str
 
 
@@ -69,14 +82,14 @@ async def escape_hatches(client: ProxyOrdersClient) -> None:
     assert_type(await client.with_raw_response.orders.list("all", limit=10), RawResponse[OrderPage])
     assert_type(await client.with_raw_response.orders.renew(1), RawResponse[OperationResult])
     assert_type(await client.request("GET", "/user/api/x"), Any)
-    country = await client.request("GET", "/user/api/x", cast_to=Country)
-    assert_type(country, Country)
+    country = await client.request("GET", "/user/api/x", cast_to=Widget)
+    assert_type(country, Widget)
     charged = await client.request(
         "POST", "/user/api/x", json={}, safety=Safety.CHARGES, advice="check the wallet"
     )
     assert_type(charged, Any)
-    raw_country = await client.with_raw_response.request("GET", "/user/api/x", cast_to=Country)
-    assert_type(raw_country, RawResponse[Country])
+    raw_country = await client.with_raw_response.request("GET", "/user/api/x", cast_to=Widget)
+    assert_type(raw_country, RawResponse[Widget])
     view = client.with_options(extra_headers={"X-Trace": "1"}, extra_query={"beta": "1"})
     assert_type(view, ProxyOrdersClient)
     try:
@@ -148,6 +161,48 @@ def models_1_1(detail: OrderDetail, page: SubUserPage, cities: GeoList[City]) ->
         assert_type(city.region, RegionRef | None)
     assert_type(ProxyType("standart"), ProxyType)
     assert_type(Signature("win11"), Signature)
+
+
+async def namespaces_1_1(client: ProxyOrdersClient) -> None:
+    """The API 1.1.0 namespaces: every method's result type as a caller sees it."""
+    assert_type(await client.orders.add_bandwidth(1, 5, promo_code="SPRING"), OperationResult)
+    assert_type(await client.orders.set_signatures(1, {"10.0.0.1": Signature.WIN11}), int)
+    assert_type(await client.orders.set_signatures(1, {"10.0.0.1": "ios"}), int)
+    assert_type(await client.orders.set_ip_deletion(1, {"10.0.0.1": True}), OperationResult)
+    assert_type(await client.addons.calculate(1, "p0f_slots", 2), AddonQuote)
+    assert_type(await client.addons.purchase(1, "p0f_slots", 2), AddonPurchase)
+    downgrade = await client.addons.schedule_downgrade(1, "p0f_slots", 1, current_qty=3)
+    assert_type(downgrade, AddonSchedule)
+    assert_type(await client.addons.cancel_downgrade(1, "p0f_slots"), AddonSchedule)
+    assert_type(await client.residential.profile(ProxyType.STANDARD), ResidentialProfile)
+    assert_type(await client.sub_users.list("premium", offset=20, limit=20), SubUserPage)
+    users = client.sub_users.iter(ProxyType.PREMIUM, page_size=50)
+    assert_type(users, SubUserIterator)
+    async for user in users:
+        assert_type(user, SubUser)
+    assert_type(users.users_yielded, int)
+    assert_type(await client.sub_users.get("u1", "standart"), SubUser)
+    assert_type(await client.sub_users.create("standart", "alice", 2), SubUser)
+    assert_type(await client.sub_users.rename("u1", "standart", "bob"), OperationResult)
+    assert_type(await client.sub_users.delete("u1"), OperationResult)
+    assert_type(await client.sub_users.add_traffic("u1", "standart", 1), OperationResult)
+    assert_type(await client.sub_users.subtract_traffic("u1", "standart", 1), OperationResult)
+    assert_type(await client.sub_users.reset_password("u1", "standart"), OperationResult)
+    assert_type(await client.geo.countries("premium"), GeoList[Country])
+    assert_type(await client.geo.regions("premium", "US"), GeoList[Region])
+    assert_type(await client.geo.cities("premium", "US", "CA"), GeoList[City])
+    assert_type(await client.geo.isps("US", "CA", "los-angeles"), GeoList[Isp])
+    assert_type(await client.health.check(), bool)
+    assert_type(await client.health.live(), bool)
+    raw = client.with_raw_response
+    assert_type(await raw.sub_users.get("u1", "standart"), RawResponse[SubUser])
+    assert_type(await raw.orders.set_signatures(1, {"10.0.0.1": "ios"}), RawResponse[int])
+    assert_type(await raw.geo.isps("US", "CA", "la"), RawResponse[GeoList[Isp]])
+    assert_type(await raw.health.check(), RawResponse[bool])
+    namespaces: tuple[
+        AddonsResource, ResidentialResource, SubUsersResource, GeoResource, HealthResource
+    ] = (client.addons, client.residential, client.sub_users, client.geo, client.health)
+    assert namespaces
 
 
 async def calculate_many_with_a_bool_variable(client: ProxyOrdersClient, flag: bool) -> None:

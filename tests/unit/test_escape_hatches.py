@@ -30,9 +30,14 @@ from proxyorders_async import (
 from proxyorders_async._endpoints import ORDERS_AND_WALLET
 from proxyorders_async.resources import (
     AccountResource,
+    AddonsResource,
     CatalogResource,
+    GeoResource,
+    HealthResource,
     OrdersResource,
     ProxiesResource,
+    ResidentialResource,
+    SubUsersResource,
 )
 
 from .helpers import (
@@ -104,6 +109,11 @@ def test_every_single_request_method_has_a_raw_form(client: ProxyOrdersClient) -
         ("catalog", CatalogResource),
         ("account", AccountResource),
         ("proxies", ProxiesResource),
+        ("addons", AddonsResource),
+        ("residential", ResidentialResource),
+        ("sub_users", SubUsersResource),
+        ("geo", GeoResource),
+        ("health", HealthResource),
     ]:
         public = {n for n, _ in inspect.getmembers(cls, inspect.isfunction) if n[0] != "_"}
         namespace = getattr(raw, name)
