@@ -243,3 +243,15 @@ async def test_the_client_caps_a_huge_retry_after_at_max_retry_after() -> None:
     before = loop.time()
     client._core.refused(3600.0, sent_at=before)
     assert before + 7.0 <= client._core.pressure.closed_until <= loop.time() + 7.0
+
+
+async def test_a_cancel_while_waiting_for_the_bucket_propagates() -> None:
+    pressure = Backpressure(0.5)  # one start every two seconds
+    assert await pressure.admit(None) is Woken.READY
+    waiter = asyncio.ensure_future(pressure.admit(None))
+    await asyncio.sleep(0)
+    assert len(pressure._waiters) == 1
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert not pressure._waiters
