@@ -58,6 +58,9 @@ class Sizes:
     memory_large: int
     memory_rounds: int
     decode_loops: int
+    rate_quotes: int
+    rate_limit: float
+    rate_rounds: int
 
 
 FULL = Sizes(
@@ -76,6 +79,9 @@ FULL = Sizes(
     memory_large=100_000,
     memory_rounds=3,
     decode_loops=1_000,
+    rate_quotes=2_000,
+    rate_limit=500.0,
+    rate_rounds=3,
 )
 QUICK = dataclasses.replace(
     FULL,
@@ -88,6 +94,9 @@ QUICK = dataclasses.replace(
     memory_large=20_000,
     memory_rounds=1,
     decode_loops=200,
+    rate_quotes=600,
+    rate_limit=200.0,
+    rate_rounds=1,
 )
 # The smallest sizes that still exercise every code path (used by the test suite).
 SMOKE = dataclasses.replace(
@@ -102,6 +111,8 @@ SMOKE = dataclasses.replace(
     memory_small=100,
     memory_large=300,
     decode_loops=3,
+    rate_quotes=30,
+    rate_limit=100.0,
 )
 SIZES = {s.label: s for s in (FULL, QUICK, SMOKE)}
 
@@ -189,9 +200,12 @@ def ms(seconds: float) -> str:
 class EmulatorProcess:
     """``python -m proxyorders_async.emulator`` on a free 127.0.0.1 port, as a context manager."""
 
-    def __init__(self, *, orders: int = 0, latency_ms: float = 0.0) -> None:
+    def __init__(
+        self, *, orders: int = 0, latency_ms: float = 0.0, extra_args: Sequence[str] = ()
+    ) -> None:
         self.orders = orders
         self.latency_ms = latency_ms
+        self.extra_args = tuple(extra_args)
         self.url = ""
         self.token = ""
         self._process: subprocess.Popen[str] | None = None
@@ -211,6 +225,7 @@ class EmulatorProcess:
             str(self.orders),
             "--latency-ms",
             str(self.latency_ms),
+            *self.extra_args,
         ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         self._process = process

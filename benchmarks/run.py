@@ -13,7 +13,9 @@ order rotates each round, after one unrecorded warm-up round) and compares media
 
 Scenarios: ``overhead`` (sequential quotes), ``export`` (walk every order), ``fanout``
 (concurrent quotes), ``memory`` (peak RSS while streaming), ``decode`` (µs per order),
-``export_exact`` (the exact walk against the plain one, nothing changing). Targets
+``export_exact`` (the exact walk against the plain one, nothing changing) and
+
+``ratelimit`` (a quote fan-out against a server rate limit: 429s and wall time). Targets
 are stated for the full sizes; with ``--quick`` the verdicts are indicative only.
 """
 
@@ -51,8 +53,9 @@ from benchmarks.scenarios.export_exact import scenario_export_exact  # noqa: E40
 from benchmarks.scenarios.fanout import scenario_fanout  # noqa: E402
 from benchmarks.scenarios.memory import MEMORY_IMPLS, memory_child, scenario_memory  # noqa: E402
 from benchmarks.scenarios.overhead import scenario_overhead  # noqa: E402
+from benchmarks.scenarios.ratelimit import scenario_ratelimit  # noqa: E402
 
-SCENARIOS = ("overhead", "export", "fanout", "memory", "decode", "export_exact")
+SCENARIOS = ("overhead", "export", "fanout", "memory", "decode", "export_exact", "ratelimit")
 
 RUNNERS: dict[str, Callable[[Sizes], Result]] = {
     "overhead": scenario_overhead,
@@ -61,6 +64,7 @@ RUNNERS: dict[str, Callable[[Sizes], Result]] = {
     "memory": scenario_memory,
     "decode": scenario_decode,
     "export_exact": scenario_export_exact,
+    "ratelimit": scenario_ratelimit,
 }
 
 

@@ -21,6 +21,7 @@ import cattrs
 from yarl import URL
 
 from ._adhoc import adhoc_request
+from ._backpressure import Backpressure, check_rate_limit
 from ._converters import describe_error
 from ._decoders import hide_passwords
 from ._endpoints import CALCULATE, Endpoint, Request
@@ -143,6 +144,7 @@ class _Core:
         max_response_bytes: int,
         retry_policy: RetryPolicy,
         quote_cache_ttl: float | None,
+        rate_limit: float | None = None,
     ) -> None:
         self.base_url = base_url
         self.quotes = QuoteSharer(quote_cache_ttl)
@@ -158,6 +160,8 @@ class _Core:
         # One slot per pooled connection, taken before an attempt's timeout starts: waiting
         # for a free connection sends nothing, so it must not time out as a lost request.
         self.slots: SlotPool | None = None
+        # The 429 gate and the rate_limit= bucket, shared by every task and view.
+        self.pressure = Backpressure(rate_limit)
         # Servers and proxies may echo the Authorization header back, in any spelling.
         self.redactor = Redactor(token)
         # Built once; the token lives only here and in requests to base_url's origin.
@@ -234,9 +238,10 @@ class _Core:
         return self.state is _State.CLOSED or (self.session is not None and self.session.closed)
 
     def shut(self) -> None:
-        """Wake every call waiting for a slot or sleeping before a retry: the client is closing."""
+        """Wake every call waiting for a slot, at the gate or before a retry: the client closes."""
         if self.slots is not None:
             self.slots.shut()
+        self.pressure.shut()
 
     def closed_error(self, during: str = "") -> ClientClosedError:
         """The error of a call ended by closing; ``during`` names the request it was making."""
@@ -263,6 +268,24 @@ class _Core:
             raise self.closed_error()
         return woken is Woken.READY
 
+    async def admit(self, deadline_at: float | None) -> bool:
+        """Wait at the client's 429 gate and ``rate_limit`` bucket; False past ``deadline_at``.
+
+        Called holding a connection slot, so that a gate closed while the call waited for the
+        slot still holds it. Raises :class:`ClientClosedError` if the client closes first.
+        """
+        woken = await self.pressure.admit(deadline_at)
+        if woken is Woken.SHUT or self.closing:
+            self.shut()
+            raise self.closed_error()
+        return woken is Woken.READY
+
+    def refused(self, retry_after: float | None, sent_at: float) -> None:
+        """A 429 (with ``retry_after`` parsed seconds) answered a request sent at ``sent_at``."""
+        if retry_after is not None:
+            retry_after = min(retry_after, self.retry_policy.max_retry_after)
+        self.pressure.refused(retry_after, sent_at, asyncio.get_running_loop().time())
+
     def release_slot(self) -> None:
         """Give back the slot taken by :meth:`acquire_slot`."""
         assert self.slots is not None
@@ -282,6 +305,9 @@ class _Core:
             self.shut()
             raise self.closed_error()
 
+
+_FOR_SLOT = "for a free connection"
+_FOR_GATE = "for the API's rate limit (a 429's Retry-After, or rate_limit=)"
 
 _OTHER_LOOP = (
     "this client is bound to another event loop; create one client per loop "
@@ -372,6 +398,10 @@ class ProxyOrdersClient:
     short cache; identical quotes in flight always share one request. Plain-http base URLs are
     refused unless the host is loopback or ``allow_http=True``.
 
+    A 429 with ``Retry-After`` holds every new request of the client (all its tasks and views)
+    until that time passes; requests in flight finish. ``rate_limit`` (requests per second,
+    optional) spaces the client's requests evenly at that rate, for a quota you know.
+
     The session the client builds can go through a ``proxy`` (``"http://host:3128"``, with
     ``proxy_auth=(login, password)`` or credentials in the URL; they are never logged),
     use ``ssl`` (an ``ssl.SSLContext``, or ``False`` to skip certificate checks: only for a
@@ -404,6 +434,7 @@ class ProxyOrdersClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry_policy: RetryPolicy | None = None,
         quote_cache_ttl: float | None = None,
+        rate_limit: float | None = None,
         allow_http: bool = False,
         proxy: str | URL | None = None,
         proxy_auth: tuple[str, str] | aiohttp.BasicAuth | None = None,
@@ -443,6 +474,7 @@ class ProxyOrdersClient:
             quote_cache_ttl=None
             if quote_cache_ttl is None
             else _check_seconds("quote_cache_ttl", quote_cache_ttl),
+            rate_limit=check_rate_limit(rate_limit),
         )
         self._core.configure(
             check_session_settings(
@@ -673,7 +705,7 @@ class ProxyOrdersClient:
             remaining = deadline_at - loop.time()
             if remaining <= 0:
                 url = str(CALCULATE.request(request=request).url_under(self._core.base_url))
-                raise self._deadline_error(CALCULATE, url, 0, waiting=False)
+                raise self._deadline_error(CALCULATE, url, 0)
             return await self.with_options(deadline=remaining).orders.quote(request)
 
         return await core.quotes.get(request, fetch, group=options, late_fetch=late_fetch)
@@ -724,9 +756,9 @@ class ProxyOrdersClient:
     ) -> tuple[Any, int, int]:
         """Attempt ``endpoint`` until one attempt succeeds or :func:`decide` says stop.
 
-        Returns ``(data, status, attempts)``. Each attempt's connection slot is taken before its
-        timeout starts: waiting for a pooled connection sends nothing, so only the deadline
-        bounds that wait.
+        Returns ``(data, status, attempts)``. Each attempt's connection slot is taken, and the
+        client's 429 gate and rate bucket passed, before its timeout starts: waiting for them
+        sends nothing, so only the deadline bounds those waits.
         """
         core, options = self._core, self._options
         session = core.session_for_request()
@@ -738,13 +770,15 @@ class ProxyOrdersClient:
             attempt += 1
             remaining = None if deadline_at is None else deadline_at - loop.time()
             if not await core.acquire_slot(remaining):
-                raise self._deadline_error(endpoint, shown, attempt - 1, waiting=True)
+                raise self._deadline_error(endpoint, shown, attempt - 1, waiting=_FOR_SLOT)
+            if core.pressure.active:  # a 429 closed the gate, or rate_limit= is set
+                await self._admit(endpoint, shown, attempt, deadline_at)
             seconds, timeout = options.timeout, options.client_timeout
             if deadline_at is not None:
                 seconds = min(seconds, deadline_at - loop.time())
                 if seconds <= 0:
                     core.release_slot()
-                    raise self._deadline_error(endpoint, shown, attempt - 1, waiting=False)
+                    raise self._deadline_error(endpoint, shown, attempt - 1)
                 timeout = _attempt_timeout(seconds, options.connect_timeout)
             try:
                 outcome = await self._attempt(
@@ -772,6 +806,20 @@ class ProxyOrdersClient:
             if delay is None:
                 raise error
             await core.pause(delay)
+
+    async def _admit(
+        self, endpoint: Endpoint[Any], shown: str, attempt: int, deadline_at: float | None
+    ) -> None:
+        """Pass the client's gate and bucket holding the slot taken; gives it back on failure."""
+        core = self._core
+        try:
+            admitted = await core.admit(deadline_at)
+        except BaseException:  # closed or cancelled: nothing was sent
+            core.release_slot()
+            raise
+        if not admitted:
+            core.release_slot()
+            raise self._deadline_error(endpoint, shown, attempt - 1, waiting=_FOR_GATE)
 
     async def _attempt(
         self,
@@ -818,6 +866,8 @@ class ProxyOrdersClient:
                 raw = await self._read_body(response)
                 if status >= 300 or status < 200:  # only error statuses need these
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    if status == 429:  # the whole client holds back, not only this call
+                        core.refused(retry_after, started)
                     reason = response.reason or ""
                     # Masked before anything is built from an error page; a success is data
                     # and is never changed (its error texts are masked below, if any).
@@ -898,10 +948,10 @@ class ProxyOrdersClient:
             )
 
     def _deadline_error(
-        self, endpoint: Endpoint[Any], shown: str, attempts: int, *, waiting: bool
+        self, endpoint: Endpoint[Any], shown: str, attempts: int, *, waiting: str = ""
     ) -> APITimeoutError:
         """The deadline ran out before the next attempt could start (so it sent nothing)."""
-        what = " waiting for a free connection (nothing was sent)" if waiting else ""
+        what = f" waiting {waiting} (nothing was sent)" if waiting else ""
         return APITimeoutError(
             f"deadline of {self._options.deadline}s exceeded{what}",
             method=endpoint.method,
@@ -993,6 +1043,10 @@ class _ClientTransport:
     @property
     def quotes(self) -> QuoteSharer:
         return self._client._core.quotes
+
+    @property
+    def pressure(self) -> Backpressure:
+        return self._client._core.pressure
 
     async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
         return await self._client._quote(request, fetch)

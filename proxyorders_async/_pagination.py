@@ -71,6 +71,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 from yarl import URL
 
+from ._backpressure import AdaptiveLimit, Backpressure
 from ._decoders import decode_sub_user_page
 from ._exceptions import APIError, InvalidArgumentError, PaginationError
 from ._models import Order, OrderPage
@@ -669,17 +670,34 @@ async def _cancel(tasks: list[asyncio.Future[Any]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def _limited(fetch: Callable[[URL], Awaitable[P]], limit: AdaptiveLimit, url: URL) -> P:
+    await limit.acquire()  # FIFO: fetches start in walk order, so the awaited page goes first
+    succeeded = False
+    try:
+        page = await fetch(url)
+        succeeded = True
+        return page
+    finally:
+        limit.release(succeeded=succeeded)
+
+
 async def run_walk(
     fetch: Callable[[URL], Awaitable[P]],
     planner: WalkPlanner[Hashable],
     listing: Listing[P, Any],
+    *,
+    limit: AdaptiveLimit | None = None,
 ) -> AsyncGenerator[P, None]:
-    """Make the fetches ``planner`` asks for and yield their pages in walk order."""
+    """Make the fetches ``planner`` asks for and yield their pages in walk order.
+
+    With ``limit``, at most ``limit.limit`` of them send at once (fewer after 429s).
+    """
     tasks: dict[int, asyncio.Future[P]] = {}
 
     def start(fetches: Iterable[Fetch]) -> None:
         for item in fetches:
-            task = asyncio.ensure_future(fetch(item.url))
+            coro = fetch(item.url) if limit is None else _limited(fetch, limit, item.url)
+            task = asyncio.ensure_future(coro)
             task.add_done_callback(functools.partial(_notify, planner, item.ticket))
             tasks[item.ticket] = task
 
@@ -719,6 +737,7 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         concurrency: int = 1,
         scrub: Callable[[APIError], object] | None = None,
         exact: bool = False,
+        pressure: Backpressure | None = None,
     ) -> None:
         self._listing = listing
         # Masks secrets a server echoed into a refusal's text (a ``next`` URI is its words).
@@ -733,7 +752,11 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
             max_pages=max_pages,
             noun=listing.noun,
         )
-        self._gen = run_walk(fetch, self._planner, listing)
+        # Pages fetched ahead send fewer at once after the client is answered 429.
+        limit = None
+        if pressure is not None and concurrency > 1:
+            limit = AdaptiveLimit(concurrency, pressure)
+        self._gen = run_walk(fetch, self._planner, listing, limit=limit)
         self._pages = 0
         self._page_url: str | None = None
         self._next_uri: str | None = str(first)
@@ -905,6 +928,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
         concurrency: int = 1,
         scrub: Callable[[APIError], object] | None = None,
         exact: bool = False,
+        pressure: Backpressure | None = None,
     ) -> None:
         super().__init__(
             fetch,
@@ -915,6 +939,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
             concurrency=concurrency,
             scrub=scrub,
             exact=exact,
+            pressure=pressure,
         )
 
 

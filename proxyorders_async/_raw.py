@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar,
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from ._backpressure import Backpressure
 from ._endpoints import Request
 from ._exceptions import APIError, APIResponseValidationError, APIStatusError
 from ._models import PriceQuote, QuoteRequest
@@ -190,6 +191,10 @@ class _Unshared:
     @property
     def base_url(self) -> URL:
         return self._inner.base_url
+
+    @property
+    def pressure(self) -> Backpressure:
+        return self._inner.pressure
 
     async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
         return await fetch(request)  # its own request: a shared one has no response to report

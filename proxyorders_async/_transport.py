@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 
 from yarl import URL
 
+from ._backpressure import Backpressure
 from ._endpoints import Request
 from ._exceptions import APIError
 from ._models import PriceQuote, QuoteRequest
@@ -31,6 +32,11 @@ class Transport(Protocol):
     @property
     def quotes(self) -> QuoteSharer:
         """The client's shared quote coalescer and cache."""
+        ...
+
+    @property
+    def pressure(self) -> Backpressure:
+        """The client's 429 gate and refusal signal, which fan-outs follow (AIMD)."""
         ...
 
     async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:

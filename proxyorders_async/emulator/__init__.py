@@ -41,6 +41,7 @@ from ._catalog import (
 from ._errors import ApiError
 from ._faults import ROUTE_NAMES, FailWith, FaultOptions, Faults, FaultSpec
 from ._journal import Journal, JournalEntry
+from ._limiter import RateLimiter
 from ._lines import AddonLine
 from ._params import SIGNATURES
 from ._residential import Pool, SubUser
@@ -83,6 +84,7 @@ __all__ = [
     "ProductKind",
     "PromoCode",
     "Quote",
+    "RateLimiter",
     "Settings",
     "Store",
     "SubUser",

@@ -13,6 +13,7 @@ import http
 import logging
 import socket
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from ._errors import ApiError
 from ._faults import Decision, Faults
 from ._handlers import ExtendedRoutes
 from ._journal import Journal, JournalEntry
+from ._limiter import RateLimiter
 from ._respond import dumps as _dumps
 from ._respond import error as _error
 from ._respond import json_response as _json
@@ -101,9 +103,17 @@ def _reset(request: web.Request) -> None:
 class _Api(ExtendedRoutes):
     """Route handlers bound to one store, fault registry, journal and settings."""
 
-    def __init__(self, store: Store, faults: Faults, journal: Journal, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        faults: Faults,
+        journal: Journal,
+        settings: Settings,
+        limiter: RateLimiter,
+    ) -> None:
         self.store = store
         self.faults = faults
+        self.limiter = limiter
         self.journal = journal
         self.settings = settings
         self._products_body = _dumps({"success": True, "products": _product_entries()})
@@ -113,10 +123,13 @@ class _Api(ExtendedRoutes):
 
     async def middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
         """Faults, auth, error shape and journal around every request."""
+        received_at = time.monotonic()
         seq = self.journal.next_seq()
         route = request.match_info.route.name or "unknown"
         decision = self.faults.decide(route, request.path)
-        ctx = _Ctx(decision, list(decision.names), self._lookup(request))
+        ctx = _Ctx(decision, list(decision.names), self._lookup(request), received_at=received_at)
+        # Taken on arrival, before any injected latency: the limit counts requests received.
+        retry_after = self._rate_limited(route, ctx)
         status: int | None = None
         self.journal.in_flight += 1
         try:
@@ -132,7 +145,11 @@ class _Api(ExtendedRoutes):
                 # Nothing can be written any more; aiohttp quietly drops this response.
                 return web.Response(status=500)
             response: web.StreamResponse
-            if decision.status is not None:
+            if retry_after is not None:
+                response = _error(
+                    429, "Too many requests: rate limit exceeded", {"Retry-After": str(retry_after)}
+                )
+            elif decision.status is not None:
                 response = self._fault_status(decision)
             else:
                 response = await self._dispatch(request, handler, route, ctx)
@@ -171,8 +188,18 @@ class _Api(ExtendedRoutes):
                 status=status,
                 faults=tuple(ctx.faults),
                 delay_ms=ctx.decision.delay * 1000,
+                received_at=ctx.received_at,
             )
         )
+
+    def _rate_limited(self, route: str, ctx: _Ctx) -> int | None:
+        """The ``Retry-After`` of a request the rate limit refuses, else None."""
+        if not self.limiter or route in _ROUTES_WITHOUT_AUTH:
+            return None
+        retry_after = self.limiter.take(ctx.account.email if ctx.account is not None else None)
+        if retry_after is not None:
+            ctx.faults.append("rate_limited")
+        return retry_after
 
     def _lookup(self, request: web.Request) -> Account | None:
         # Done for every request, before faults, so the journal can say whether the token was
@@ -554,6 +581,7 @@ def create_app(
     faults: Faults | None = None,
     journal: Journal | None = None,
     settings: Settings | None = None,
+    limiter: RateLimiter | None = None,
 ) -> web.Application:
     """Build the emulator's ``aiohttp.web.Application`` around existing state.
 
@@ -565,6 +593,7 @@ def create_app(
         Faults() if faults is None else faults,
         Journal() if journal is None else journal,
         Settings() if settings is None else settings,
+        RateLimiter() if limiter is None else limiter,
     )
 
     @web.middleware

@@ -22,6 +22,7 @@ class Ctx:
     faults: list[str]
     account: Account | None = None
     raw_body: bytes = b""
+    received_at: float = 0.0  # time.monotonic() on arrival
 
     @property
     def user(self) -> Account:

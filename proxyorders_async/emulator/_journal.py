@@ -37,6 +37,8 @@ class JournalEntry:
     """Injected faults, e.g. ``("reset_after",)``, ``("error:503",)``, ``("shift",)``."""
     delay_ms: float
     """Injected latency."""
+    received_at: float = 0.0
+    """When the request arrived, on the server's clock (``time.monotonic()``, seconds)."""
 
     @property
     def fault(self) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import signal
 import sys
 from collections.abc import Callable
@@ -160,6 +161,30 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         metavar="FRACTION",
         help="fraction of 429 answers",
     )
+    add(
+        "--rate-limit",
+        type=_rate,
+        default=None,
+        metavar="R",
+        help="requests per second per account (token bucket; 429 with a truthful Retry-After)",
+    )
+    add("--rate-burst", type=_burst, default=None, metavar="B", help="bucket size (default: R)")
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate <= 0:
+        raise argparse.ArgumentTypeError(f"expected requests per second > 0, got {text!r}")
+    return rate
+
+
+def _burst(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def build_parser(prog: str = "python -m proxyorders_async.emulator") -> argparse.ArgumentParser:
@@ -189,6 +214,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         traffic_gb=dict(args.traffic),
         sub_users=args.sub_users,
         p0f_orders=args.p0f_orders,
+        rate_limit=args.rate_limit,
+        rate_burst=args.rate_burst,
         journal=False,  # a long-running process must not grow without bound
     )
 
@@ -214,6 +241,9 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve with the options parsed by :func:`add_options` until interrupted; exit status."""
+    if args.rate_burst is not None and args.rate_limit is None:
+        print("error: --rate-burst needs --rate-limit", file=sys.stderr)
+        return 2
     try:
         asyncio.run(_serve(args))
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from yarl import URL
 from ._app import Settings, create_app
 from ._faults import Faults, FaultSpec
 from ._journal import Journal, JournalEntry
+from ._limiter import RateLimiter
 from ._store import DEFAULT_NOW, Account, Store
 
 __all__ = ["DEFAULT_BALANCE", "Emulator"]
@@ -64,6 +65,8 @@ class Emulator:
         traffic_gb: Mapping[str, int] | None = None,
         sub_users: int = 0,
         p0f_orders: int = 0,
+        rate_limit: float | None = None,
+        rate_burst: int | None = None,
     ) -> None:
         """Create the state; nothing listens until :meth:`start`.
 
@@ -81,6 +84,10 @@ class Emulator:
         :param sub_users: sub-users (1 GB each, from the pool) per ``traffic_gb`` type.
         :param p0f_orders: active monthly Datacenter orders (DE, 5 IPs) carrying 3 p0f slots,
             one IP signed ``win10`` (see :meth:`Store.seed_p0f_orders`).
+        :param rate_limit: requests per second each account may make (a token bucket; off by
+            default); more are answered 429 with a truthful ``Retry-After``. Change it later
+            with ``emu.limiter.configure(rate, burst)``.
+        :param rate_burst: the bucket's size (default: ``rate_limit`` rounded up).
         """
         if order_sort not in ("asc", "desc"):
             raise ValueError(f"order_sort must be 'asc' or 'desc', got {order_sort!r}")
@@ -98,6 +105,7 @@ class Emulator:
             self.store.seed_p0f_orders(self.account, p0f_orders)
         self.faults = Faults(faults, seed=seed)
         self.journal = Journal(enabled=journal)
+        self.limiter = RateLimiter(rate_limit, rate_burst)
         self.settings = Settings(
             absolute_next=absolute_next,
             change_cycle_shape=change_cycle_shape,
@@ -116,7 +124,11 @@ class Emulator:
         if self._runner is not None:
             raise RuntimeError("the emulator is already running")
         app = create_app(
-            self.store, faults=self.faults, journal=self.journal, settings=self.settings
+            self.store,
+            faults=self.faults,
+            journal=self.journal,
+            settings=self.settings,
+            limiter=self.limiter,
         )
         runner = web.AppRunner(
             app,

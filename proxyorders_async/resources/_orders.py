@@ -11,6 +11,7 @@ from typing import Literal, overload
 
 from yarl import URL
 
+from .._backpressure import AdaptiveLimit
 from .._converters import decode_page
 from .._endpoints import (
     ADD_BANDWIDTH,
@@ -181,10 +182,12 @@ class OrdersResource(Resource):
     ) -> builtins.list[PriceQuote] | builtins.list[PriceQuote | ProxyOrdersError]:
         """Quote many prices concurrently; results come back in input order.
 
-        At most ``concurrency`` requests are in flight. Identical requests are sent once. With
-        ``return_exceptions=True`` (default) a failed quote's :class:`ProxyOrdersError` takes its
-        place in the result list; with ``False`` the first failure is raised and the remaining
-        quotes are cancelled. Every request is validated before any is sent.
+        At most ``concurrency`` requests are in flight, and fewer after the client is answered
+        429 (halved, at most once per round of requests), rising again by one per round of
+        successes. Identical requests are sent once. With ``return_exceptions=True`` (default) a
+        failed quote's :class:`ProxyOrdersError` takes its place in the result list; with
+        ``False`` the first failure is raised and the remaining quotes are cancelled. Every
+        request is validated before any is sent.
         """
         items = check_instances("requests", requests, QuoteRequest)
         check_int("concurrency", concurrency, minimum=1)
@@ -192,16 +195,22 @@ class OrdersResource(Resource):
         distinct = builtins.list(dict.fromkeys(items))
         results: dict[QuoteRequest, PriceQuote | ProxyOrdersError] = {}
         queue = iter(distinct)
+        limit = AdaptiveLimit(concurrency, self._transport.pressure)
 
         async def worker() -> None:
             # Workers pull from a shared iterator: no task per item, however long the input.
             for request in queue:
+                await limit.acquire()
+                succeeded = False
                 try:
                     results[request] = await self.quote(request)
+                    succeeded = True
                 except ProxyOrdersError as exc:
                     if not return_exceptions:
                         raise
                     results[request] = exc
+                finally:
+                    limit.release(succeeded=succeeded)
 
         workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(distinct)))]
         try:
@@ -289,6 +298,7 @@ class OrdersResource(Resource):
             concurrency=concurrency,
             scrub=self._transport.scrub,
             exact=exact,
+            pressure=self._transport.pressure,
         )
 
     def iter(
