@@ -114,6 +114,15 @@ class _Options:
     extra_query: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
 
 
+@attrs.frozen
+class _Answered:
+    """What an answer said besides its status and body (error pages only fill the first two)."""
+
+    reason: str
+    retry_after: float | None
+    headers: Mapping[str, str] | None
+
+
 class _State(enum.Enum):
     UNOPENED = "unopened"
     OPENED = "opened"
@@ -841,11 +850,7 @@ class ProxyOrdersClient:
         core = self._core
         loop = asyncio.get_running_loop()
         method = endpoint.method
-        headers = core.headers if body is None else core.json_headers
-        if not endpoint.auth:  # the health probes: no API key outside /user/api/
-            headers = {k: v for k, v in headers.items() if k != "Authorization"}
-        if self._options.extra_headers:
-            headers = with_extra(headers, self._options.extra_headers)
+        headers = self._request_headers(endpoint, body)
         response_headers: Mapping[str, str] | None = None
         status, reason = 0, ""
         retry_after: float | None = None
@@ -892,21 +897,13 @@ class ProxyOrdersClient:
                     elapsed_ms,
                     attempt,
                 )
-            outcome = (
-                Outcome(None, status)
-                if not endpoint.json_answer and 200 <= status < 300
-                else interpret_response(
-                    status,
-                    raw,
-                    reason=reason,
-                    retry_after=retry_after,
-                    method=method,
-                    url=shown,
-                    attempts=attempt,
-                )
-            )
-            outcome = note_response(
-                outcome, response_headers, core.redact, method=method, url=shown, attempt=attempt
+            outcome = self._interpret(
+                endpoint,
+                status,
+                raw,
+                _Answered(reason, retry_after, response_headers),
+                shown=shown,
+                attempt=attempt,
             )
         finally:
             core.release_slot()
@@ -914,6 +911,48 @@ class ProxyOrdersClient:
             # Masked again once decoded: the reason phrase, JSON escapes, parser excerpts.
             core.redactor.error(outcome.error)
         return outcome
+
+    def _request_headers(self, endpoint: Endpoint[Any], body: bytes | None) -> Mapping[str, str]:
+        """The headers of one attempt: the key (unless the endpoint goes without), the extras."""
+        core = self._core
+        headers: Mapping[str, str] = core.headers if body is None else core.json_headers
+        if not endpoint.auth:  # the health probes: no API key outside /user/api/
+            headers = {k: v for k, v in headers.items() if k != "Authorization"}
+        if self._options.extra_headers:
+            headers = with_extra(headers, self._options.extra_headers)
+        return headers
+
+    def _interpret(
+        self,
+        endpoint: Endpoint[Any],
+        status: int,
+        raw: bytes,
+        answered: _Answered,
+        *,
+        shown: str,
+        attempt: int,
+    ) -> Outcome:
+        """What a complete answer means (pure, but for recording it for raw responses)."""
+        if not endpoint.json_answer and 200 <= status < 300:
+            outcome = Outcome(None, status)  # a health probe: any 2xx body will do
+        else:
+            outcome = interpret_response(
+                status,
+                raw,
+                reason=answered.reason,
+                retry_after=answered.retry_after,
+                method=endpoint.method,
+                url=shown,
+                attempts=attempt,
+            )
+        return note_response(
+            outcome,
+            answered.headers,
+            self._core.redact,
+            method=endpoint.method,
+            url=shown,
+            attempt=attempt,
+        )
 
     def _closed_during(
         self, endpoint: Endpoint[Any], shown: str, error: APIError
