@@ -18,7 +18,12 @@ def test_nesting_past_the_recursion_limit_is_a_400(raw: bytes | str) -> None:
     with pytest.raises(ApiError) as caught:
         loads_request_json(raw, "Request body")
     assert caught.value.status == 400
-    assert caught.value.message == "Request body is nested too deeply to be valid JSON"
+    # Python 3.13's decoder nests deeper than 3.10-3.12's before its recursion guard trips, so
+    # 5,000 unclosed brackets may end as plain invalid JSON there: a 400 either way.
+    assert caught.value.message in (
+        "Request body is nested too deeply to be valid JSON",
+        "Request body is not valid JSON",
+    )
 
 
 @pytest.mark.parametrize("raw", [b"{", b"\xff\xfe", b"", b"NaN-ish"])

