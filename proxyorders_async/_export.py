@@ -79,7 +79,6 @@ CSV_COLUMNS = tuple(field.name for field in attrs.fields(Order))
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
-
 @attrs.frozen
 class WalkStart:
     """Where the export's walk starts: a saved URI (None: the first page) and its options.
@@ -578,7 +577,8 @@ def _prepare(
     file.truncate(checkpoint.offset)
     file.seek(checkpoint.offset)
     # Read after the cut: only the ids of recorded pages were written.
-    written = ids_in(spec.path, checkpoint.format) if checkpoint.dedupe or checkpoint.exact else None
+    needed = checkpoint.dedupe or checkpoint.exact
+    written = ids_in(spec.path, checkpoint.format) if needed else None
     if walk is None:
         resume = checkpoint.resume(set(written or ()))
         walk = open_walk(WalkStart(checkpoint.next, checkpoint.page_size, checkpoint.exact, resume))

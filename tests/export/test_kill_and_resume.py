@@ -271,9 +271,7 @@ EXACT_MATRIX = [("jsonl", 1), ("csv", 4)]
 
 def _offsets(emu: Emulator, marker: int) -> list[int]:
     return sorted(
-        int(entry.query["offset"])
-        for entry in emu.journal_for("orders.list")
-        if entry.seq > marker
+        int(entry.query["offset"]) for entry in emu.journal_for("orders.list") if entry.seq > marker
     )
 
 
