@@ -580,7 +580,7 @@ def _prepare(
     needed = checkpoint.dedupe or checkpoint.exact
     written = ids_in(spec.path, checkpoint.format) if needed else None
     if walk is None:
-        resume = checkpoint.resume(set(written or ()))
+        resume = checkpoint.resume(written or set())  # the walk keeps its own copy
         walk = open_walk(WalkStart(checkpoint.next, checkpoint.page_size, checkpoint.exact, resume))
     encoder = Encoder(checkpoint.format, written if checkpoint.dedupe else None)
     if checkpoint.offset == 0:
