@@ -485,10 +485,10 @@ class _Writer:
     def save(self, next_uri: str | None, anchor: tuple[int, int] | None = None) -> None:
         """Make what was written durable, then record it in the checkpoint (in that order).
 
-        ``anchor`` is an exact walk's last in-step id and its offset, kept when not given.
+        ``anchor`` is an exact walk's last in-step id and its offset (None for other walks).
         """
         offset = make_durable(self.file)
-        anchor_id, anchor_offset = anchor or (self.state.anchor, self.state.anchor_offset)
+        anchor_id, anchor_offset = anchor or (None, None)
         self.state = attrs.evolve(
             self.state,
             next=next_uri,

@@ -449,7 +449,8 @@ class ExactOverlap:
         self._floor = min(self._floor, max(0, resume.floor))
         self._anchor = resume.anchor
         if resume.anchor is not None:  # the overlap the stopped walk had planned
-            self._overlap = max(1, resume.anchor[1] + 1 - offset)
+            planned = resume.anchor[1] + 1 - offset
+            self._overlap = min(max(1, planned), max(1, self._limit // 2))
 
     @property
     def position(self) -> ExactPosition | None:
