@@ -15,6 +15,14 @@ describes a file which is no longer there. After the last page the checkpoint is
 ``"next": null``: the record that the export is complete, which makes resuming it a no-op
 rather than a restart from the first page.
 
+An exact export (``exact=True``) also records its walk's anchor: the last id of the last page
+read in step and its offset, and as ``next`` the exact walk's own next page (``overlap`` orders
+before the end of the last one, not the server's ``next``). Resuming reads the ids back from
+FILE and continues the walk as if it had never stopped: its first page is checked against the
+anchor and the ids written, and re-aligned when the list moved while no process was walking it
+(:class:`~._pagination.ExactResume`). So every order present for the whole export, kills and
+gaps included, is written exactly once.
+
 Everything here runs on the event loop between pages: the writes and fsyncs take milliseconds
 per page, and with no ``await`` between "data" and "checkpoint" a cancel (Ctrl-C) can only land
 between pages, never between the two steps.
@@ -44,7 +52,7 @@ from ._exceptions import (
 )
 from ._models import Order
 from ._models_export import ExportProgress, ExportSummary
-from ._pagination import PageIterator
+from ._pagination import ExactResume, PageIterator
 
 try:  # POSIX only; elsewhere two exports to one file are not prevented.
     import fcntl
@@ -59,6 +67,7 @@ __all__ = [
     "Checkpoint",
     "Encoder",
     "ExportSpec",
+    "WalkStart",
     "run_export",
 ]
 
@@ -69,8 +78,22 @@ FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = tuple(field.name for field in attrs.fields(Order))
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
-#: ``(start, page_size) -> walk``: the resource's ``pages()`` with the export's walk options.
-OpenWalk = Callable[[str | None, int], PageIterator]
+
+@attrs.frozen
+class WalkStart:
+    """Where the export's walk starts: a saved URI (None: the first page) and its options.
+
+    ``resume`` continues an exact walk that a killed run began (None for a fresh walk).
+    """
+
+    uri: str | None
+    page_size: int
+    exact: bool
+    resume: ExactResume | None = None
+
+
+#: ``start -> walk``: the resource's order walk with the export's other options.
+OpenWalk = Callable[[WalkStart], PageIterator]
 ProgressCallback = Callable[[ExportProgress], object]
 
 
@@ -108,6 +131,7 @@ class Settings:
     page_size: int
     dedupe: bool
     base_url: str
+    exact: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -115,7 +139,8 @@ class Checkpoint:
     """Where an export stands: FILE's first ``offset`` bytes hold ``count`` orders from ``pages``
     pages, and the walk continues at ``next`` (None: the export is complete).
 
-    ``seconds`` adds up the time every run spent up to its last saved page.
+    ``seconds`` adds up the time every run spent up to its last saved page. An exact export
+    records its walk's ``anchor`` id and ``anchor_offset`` (None before the first page).
     """
 
     status: str
@@ -129,6 +154,9 @@ class Checkpoint:
     duplicates: int
     offset: int
     seconds: float = 0.0
+    exact: bool = False  # absent from checkpoints written before exact exports: False
+    anchor: int | None = None
+    anchor_offset: int | None = None
 
     @classmethod
     def first(cls, settings: Settings, next_uri: str | None) -> Checkpoint:
@@ -151,7 +179,17 @@ class Checkpoint:
             page_size=self.page_size,
             dedupe=self.dedupe,
             base_url=self.base_url,
+            exact=self.exact,
         )
+
+    def resume(self, seen: set[int]) -> ExactResume | None:
+        """How an exact export's walk continues with the ids ``seen`` in FILE (None: not exact)."""
+        if not self.exact:
+            return None
+        anchor = None
+        if self.anchor is not None and self.anchor_offset is not None:
+            anchor = (self.anchor, self.anchor_offset)
+        return ExactResume(seen, anchor)
 
     def dump(self) -> bytes:
         """The checkpoint file's content."""
@@ -169,7 +207,8 @@ class Checkpoint:
             checkpoint = CONVERTER.structure(data, cls)
         except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
             raise ValueError(f"unexpected content ({type(exc).__name__})") from None
-        if min(checkpoint.count, checkpoint.pages, checkpoint.offset, checkpoint.duplicates) < 0:
+        counts = (checkpoint.count, checkpoint.pages, checkpoint.offset, checkpoint.duplicates)
+        if min(*counts, checkpoint.anchor_offset or 0) < 0:
             raise ValueError("negative counts")
         return checkpoint
 
@@ -186,6 +225,7 @@ class ExportSpec:
     resume: bool
     base_url: str
     progress: ProgressCallback | None = None
+    exact: bool | None = None
 
     @property
     def checkpoint_path(self) -> Path:
@@ -200,6 +240,7 @@ class ExportSpec:
             page_size=DEFAULT_PAGE_SIZE if self.page_size is None else self.page_size,
             dedupe=bool(self.dedupe),
             base_url=self.base_url,
+            exact=bool(self.exact),
         )
 
     def checkpoint_error(self, message: str, advice: str = "") -> ExportCheckpointError:
@@ -235,6 +276,7 @@ def check_matches(spec: ExportSpec, checkpoint: Checkpoint) -> None:
         "base URL": spec.base_url,
         "page size": spec.page_size,
         "dedupe": spec.dedupe,
+        "exact": spec.exact,
     }
     saved = {
         "status": checkpoint.status,
@@ -242,6 +284,7 @@ def check_matches(spec: ExportSpec, checkpoint: Checkpoint) -> None:
         "base URL": checkpoint.base_url,
         "page size": checkpoint.page_size,
         "dedupe": checkpoint.dedupe,
+        "exact": checkpoint.exact,
     }
     for what, value in given.items():
         if value is not None and value != saved[what]:
@@ -439,12 +482,18 @@ class _Writer:
         append_bytes(self.file, data)
         self.count, self.pages = self.count + kept, self.pages + 1
 
-    def save(self, next_uri: str | None) -> None:
-        """Make what was written durable, then record it in the checkpoint (in that order)."""
+    def save(self, next_uri: str | None, anchor: tuple[int, int] | None = None) -> None:
+        """Make what was written durable, then record it in the checkpoint (in that order).
+
+        ``anchor`` is an exact walk's last in-step id and its offset (None for other walks).
+        """
         offset = make_durable(self.file)
+        anchor_id, anchor_offset = anchor or (None, None)
         self.state = attrs.evolve(
             self.state,
             next=next_uri,
+            anchor=anchor_id,
+            anchor_offset=anchor_offset,
             count=self.count,
             pages=self.pages,
             duplicates=self.start.duplicates + self.encoder.duplicates,
@@ -506,24 +555,49 @@ def completed_summary(spec: ExportSpec, checkpoint: Checkpoint) -> ExportSummary
     return _summary(spec, fields, resumed=True, already_complete=True)
 
 
+def _fresh_walk(spec: ExportSpec, open_walk: OpenWalk) -> tuple[PageIterator, Checkpoint]:
+    """A fresh export's walk and first checkpoint, recorded before FILE is cut."""
+    settings = spec.fresh()
+    walk = open_walk(WalkStart(None, settings.page_size, settings.exact))
+    checkpoint = Checkpoint.first(settings, walk.resume_uri)
+    # Replace an older export's checkpoint before FILE is cut: a kill in between must not
+    # leave a checkpoint that records bytes FILE no longer has.
+    write_atomically(spec.checkpoint_path, checkpoint.dump())
+    return walk, checkpoint
+
+
 def _prepare(
-    file: IO[bytes], spec: ExportSpec, checkpoint: Checkpoint | None, walk: PageIterator
-) -> _Writer:
-    """Cut FILE to where the export continues, with the checkpoint recorded before the cut."""
-    resumed = checkpoint is not None
+    file: IO[bytes], spec: ExportSpec, checkpoint: Checkpoint | None, open_walk: OpenWalk
+) -> tuple[_Writer, PageIterator]:
+    """Cut FILE to where the export continues and open the walk that continues it."""
+    resumed, walk = checkpoint is not None, None
     if checkpoint is None:
-        checkpoint = Checkpoint.first(spec.fresh(), walk.resume_uri)
-        # Replace an older export's checkpoint before FILE is cut: a kill in between must not
-        # leave a checkpoint that records bytes FILE no longer has.
-        write_atomically(spec.checkpoint_path, checkpoint.dump())
+        walk, checkpoint = _fresh_walk(spec, open_walk)
     # Whatever lies past the offset is a page the killed run had not finished recording.
     file.truncate(checkpoint.offset)
     file.seek(checkpoint.offset)
-    seen = ids_in(spec.path, checkpoint.format) if checkpoint.dedupe else None
-    encoder = Encoder(checkpoint.format, seen)
+    # Read after the cut: only the ids of recorded pages were written.
+    needed = checkpoint.dedupe or checkpoint.exact
+    written = ids_in(spec.path, checkpoint.format) if needed else None
+    if walk is None:
+        resume = checkpoint.resume(written or set())  # the walk keeps its own copy
+        walk = open_walk(WalkStart(checkpoint.next, checkpoint.page_size, checkpoint.exact, resume))
+    encoder = Encoder(checkpoint.format, written if checkpoint.dedupe else None)
     if checkpoint.offset == 0:
         append_bytes(file, encoder.header())
-    return _Writer(file, spec, checkpoint, encoder, resumed=resumed)
+    return _Writer(file, spec, checkpoint, encoder, resumed=resumed), walk
+
+
+def _where(walk: PageIterator) -> tuple[str | None, tuple[int, int] | None]:
+    """The URI to continue from after the page last yielded, and an exact walk's anchor."""
+    uri, position = walk.resume_uri, walk.exact_position
+    # The exact walk's own next page, not the server's: it overlaps the page before.
+    if uri is None or position is None:
+        return uri, None
+    anchor, offset = position.anchor, position.offset
+    if isinstance(anchor, int) and offset is not None:
+        return position.next, (anchor, offset)
+    return position.next, None
 
 
 async def run_export(spec: ExportSpec, open_walk: OpenWalk) -> ExportSummary:
@@ -535,14 +609,15 @@ async def run_export(spec: ExportSpec, open_walk: OpenWalk) -> ExportSummary:
         checkpoint = resume_from(spec, saved, size=os.fstat(file.fileno()).st_size)
         if checkpoint is not None and checkpoint.complete:
             return completed_summary(spec, checkpoint)
-        settings = spec.fresh() if checkpoint is None else checkpoint.settings
-        walk = open_walk(None if checkpoint is None else checkpoint.next, settings.page_size)
-        writer = _prepare(file, spec, checkpoint, walk)
+        writer, walk = _prepare(file, spec, checkpoint, open_walk)
         writer.report()
         try:
             async for page in walk:
                 writer.append(page.orders)
-                writer.save(walk.resume_uri)
+                writer.save(*_where(walk))
         finally:
             await walk.aclose()
+        if not writer.state.complete:
+            # An exact walk's last page can repeat only orders already written: not yielded.
+            writer.save(None)
         return writer.summary()

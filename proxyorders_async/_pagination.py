@@ -21,6 +21,10 @@ walk that sorts before a yielded id was yielded before it). A page holding none 
 (deletions moved the list towards the start): nothing is handed over and the walk steps back
 ``limit - 1`` items, doubling, at worst to its first offset. So an item present for the whole
 walk is yielded exactly once, in any serving order of pages fetched ahead, and nothing twice.
+Another process can continue an exact walk stopped between pages (:class:`ExactResume`): it
+starts at the saved :class:`ExactPosition` with the ids already yielded counted as seen, and
+reads its first page as it reads any later one (the proof needs the ids yielded, not the
+process that yielded them), so "the whole walk" includes the time no process was walking.
 
 Fetching ahead: after page *k* arrives, page *k+1* is requested before page *k* is handed to the
 caller. With ``concurrency=N`` and offset/limit shaped URIs, up to *N* predicted pages are in
@@ -366,6 +370,37 @@ def _same_list(page_url: URL, next_url: URL) -> bool:
     return (page_url.origin(), page_url.path, others) == (next_url.origin(), next_url.path, theirs)
 
 
+@attrs.frozen
+class ExactPosition:
+    """Where an exact walk stands after the last page it handed over: plain data.
+
+    ``next`` is the URI of the page it fetches next (``overlap`` items before the end of the
+    last page read, not the server's ``next``); ``anchor`` is the last id of the last page read
+    in step and ``offset`` the offset it was at then (both None before such a page). Saved with
+    the ids handed over, it lets another process continue the walk exactly (:class:`ExactResume`).
+    """
+
+    next: str
+    anchor: Hashable | None
+    offset: int | None
+
+
+@attrs.frozen
+class ExactResume:
+    """How an exact walk continues one that another process began and stopped between pages.
+
+    The walk starts at the saved ``next`` URI with every id in ``seen`` (the ids handed over
+    before, e.g. read back from a file) counted as yielded, and checks its first page against
+    ``anchor`` (the saved ``(id, offset)``) as it checks any page against the one before: a
+    list that moved while no process walked it is re-aligned on, stepping back as far as
+    ``floor`` (the first walk's first offset) when the anchor cannot be found.
+    """
+
+    seen: Iterable[Hashable]
+    anchor: tuple[Hashable, int] | None = None
+    floor: int = 0
+
+
 class ExactOverlap:
     """Chooses overlapping offset pages and checks the overlap: exact while the list moves.
 
@@ -390,7 +425,7 @@ class ExactOverlap:
 
     rereads = True
 
-    def __init__(self, base: URL, first: URL) -> None:
+    def __init__(self, base: URL, first: URL, *, resume: ExactResume | None = None) -> None:
         self.exact = True
         self.realignments = 0
         self._base = base
@@ -405,6 +440,26 @@ class ExactOverlap:
         self._floor, self._limit = shape if shape is not None else (0, 2)
         if shape is None or self._limit < 2:
             self._degrade(first, "the first page's URI has no offset and a limit of 2 or more")
+        elif resume is not None:
+            self._resume(resume, shape[0])
+
+    def _resume(self, resume: ExactResume, offset: int) -> None:
+        # The first page is read like any later page: in step only if it holds a seen id.
+        self._seen.update(resume.seen)
+        self._floor = min(self._floor, max(0, resume.floor))
+        self._anchor = resume.anchor
+        if resume.anchor is not None:  # the overlap the stopped walk had planned
+            planned = resume.anchor[1] + 1 - offset
+            self._overlap = min(max(1, planned), max(1, self._limit // 2))
+
+    @property
+    def position(self) -> ExactPosition | None:
+        """Where the walk continues after the last page read; None before the first page
+        and once the walk follows the server's ``next`` (no longer exact)."""
+        if self._follow is not None or self._target is None:
+            return None
+        anchor, offset = self._anchor if self._anchor is not None else (None, None)
+        return ExactPosition(str(self._target), anchor, offset)
 
     @property
     def overlap(self) -> int:
@@ -738,12 +793,15 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         scrub: Callable[[APIError], object] | None = None,
         exact: bool = False,
         pressure: Backpressure | None = None,
+        resume: ExactResume | None = None,
     ) -> None:
         self._listing = listing
         # Masks secrets a server echoed into a refusal's text (a ``next`` URI is its words).
         self._scrub = scrub
         self._navigator: FollowNext | ExactOverlap = (
-            ExactOverlap(base, first) if exact else FollowNext(base, first)
+            ExactOverlap(base, first, resume=resume)
+            if exact or resume is not None
+            else FollowNext(base, first)
         )
         self._planner: WalkPlanner[Hashable] = WalkPlanner(
             first,
@@ -800,6 +858,17 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         return getattr(self._navigator, "realignments", 0)
 
     @property
+    def exact_position(self) -> ExactPosition | None:
+        """Where an exact walk continues after the last page yielded (see :class:`ExactPosition`).
+
+        None for other walks, before the first page, and once an exact walk stopped being
+        exact. Read it between pages: it describes the walk after the page last yielded.
+        """
+        if isinstance(self._navigator, ExactOverlap):
+            return self._navigator.position
+        return None
+
+    @property
     def resume_uri(self) -> str | None:
         """The URI of the page after the last one yielded, to pass as ``start=`` later.
 
@@ -808,6 +877,9 @@ class PageWalk(AsyncIterator[P], Generic[P, T]):
         yielded: the walk is complete, and ``start=None`` would start again from the first
         page, so record completion yourself. An offset URI says where the walk stood, not
         which orders it had seen: orders created or deleted since can be repeated or skipped.
+        For an exact walk too it is the server's ``next``: a walk started from it is exact only
+        from there on (``client.orders.export(exact=True)`` resumes exactly, from
+        :attr:`exact_position` and the ids in its file).
         """
         # The raw URI as the server sent it: start= resolves and checks it again.
         return self._next_uri
@@ -929,6 +1001,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
         scrub: Callable[[APIError], object] | None = None,
         exact: bool = False,
         pressure: Backpressure | None = None,
+        resume: ExactResume | None = None,
     ) -> None:
         super().__init__(
             fetch,
@@ -940,6 +1013,7 @@ class PageIterator(PageWalk[OrderPage, Order]):
             scrub=scrub,
             exact=exact,
             pressure=pressure,
+            resume=resume,
         )
 
 

@@ -228,6 +228,7 @@ async def _export_to_file(
             concurrency=args.concurrency,
             resume=bool(args.resume),
             dedupe=True if args.dedupe else None,
+            exact=True if args.exact else None,
             progress=watcher,
         )
     except ExportError as exc:
@@ -256,7 +257,10 @@ async def _export_to_stdout(
     """``--out -``: the same lines on stdout, with no checkpoint."""
     encoder = Encoder(fmt, set() if args.dedupe else None)
     walk = client.orders.pages(
-        args.status, page_size=args.page_size or DEFAULT_PAGE_SIZE, concurrency=args.concurrency
+        args.status,
+        page_size=args.page_size or DEFAULT_PAGE_SIZE,
+        concurrency=args.concurrency,
+        exact=bool(args.exact),
     )
     # Orders printed to a terminal would be torn apart by a progress display redrawn among them.
     progress = _Progress(f"Exporting {args.status}", allowed=not _isatty(sys.stdout))

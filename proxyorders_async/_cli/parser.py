@@ -341,6 +341,13 @@ def _add_export(
         action="store_true",
         help="skip an order id already written (the list can shift while it is walked)",
     )
+    export.add_argument(
+        "--exact",
+        action="store_true",
+        help="overlap pages by one order and check the overlap, so that every order that "
+        "exists for the whole export is written exactly once while orders are created and "
+        "deleted, across --resume too (a resumed export keeps its own)",
+    )
 
 
 def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -27,7 +27,7 @@ from .._endpoints import (
     SET_TAG,
 )
 from .._exceptions import InvalidArgumentError, InvalidArgumentTypeError, ProxyOrdersError
-from .._export import ExportSpec, format_for, run_export
+from .._export import ExportSpec, WalkStart, format_for, run_export
 from .._models import (
     PURCHASE_TYPES,
     Addon,
@@ -42,7 +42,7 @@ from .._models import (
 )
 from .._models_addons import SignatureUpdate
 from .._models_export import ExportProgress, ExportSummary
-from .._pagination import OrderIterator, PageIterator, start_url
+from .._pagination import ExactResume, OrderIterator, PageIterator, start_url
 from .._validation import (
     MAX_PAGE_SIZE,
     OrderStatus,
@@ -290,15 +290,27 @@ class OrdersResource(Resource):
         check_bool("exact", exact)
         limit = min(page_size + 1, MAX_PAGE_SIZE) if exact else page_size
         first = self._first_page(wire_status, limit, _check_start(start))
+        return self._walk(first, _check_max_pages(max_pages), concurrency, exact=exact)
+
+    def _walk(
+        self,
+        first: URL,
+        max_pages: int | None,
+        concurrency: int,
+        *,
+        exact: bool,
+        resume: ExactResume | None = None,
+    ) -> PageIterator:
         return PageIterator(
             self._fetch_page,
             self._transport.base_url,
             first,
-            max_pages=_check_max_pages(max_pages),
+            max_pages=max_pages,
             concurrency=concurrency,
             scrub=self._transport.scrub,
             exact=exact,
             pressure=self._transport.pressure,
+            resume=resume,
         )
 
     def iter(
@@ -398,6 +410,7 @@ class OrdersResource(Resource):
         concurrency: int = 1,
         resume: bool = True,
         dedupe: bool | None = None,
+        exact: bool | None = None,
         progress: Callable[[ExportProgress], object] | None = None,
     ) -> ExportSummary:
         """Write every order of ``status`` to the file ``path``, resumable after any kill.
@@ -428,6 +441,14 @@ class OrdersResource(Resource):
         While orders are created during the export, offset pages repeat orders (``dedupe=True``
         skips them, across resumes too: the ids in the file are read back); a deletion behind
         the walk can shift an order into a page already written, which is then missed.
+
+        ``exact=True`` (default False; recorded, None keeps a resumed export's own) walks as
+        :meth:`pages` does with ``exact=True`` and stays exact across kills: the checkpoint
+        also records the walk's anchor (the last order id of the last page read in step and
+        its offset), and a resumed export reads the ids back from the file, starts one page
+        overlap before where it stopped and checks that overlap, re-aligning when orders were
+        created or deleted while no process ran. Every order that exists for the whole export
+        (every run and the gaps between them) is written exactly once, without ``dedupe``.
         """
         file = _check_path(path)
         spec = ExportSpec(
@@ -436,15 +457,25 @@ class OrdersResource(Resource):
             format=format_for(file, format),
             page_size=None if page_size is None else check_page_size("page_size", page_size),
             dedupe=None if dedupe is None else check_bool("dedupe", dedupe),
+            exact=None if exact is None else check_bool("exact", exact),
             resume=check_bool("resume", resume),
             base_url=str(self._transport.base_url),
             progress=_check_progress(progress),
         )
         check_int("concurrency", concurrency, minimum=1, maximum=MAX_CONCURRENCY)
 
-        def open_walk(start: str | None, size: int) -> PageIterator:
-            # WALK OPTIONS: pass each on here, e.g. exact=exact once pages() takes it (issue 12,
-            # section 1), with ``exact: bool = False`` added to the signature above.
-            return self.pages(status, page_size=size, start=start, concurrency=concurrency)
+        def open_walk(start: WalkStart) -> PageIterator:
+            # WALK OPTIONS: pass each on here (a new one is recorded in the checkpoint too).
+            if start.resume is None:
+                return self.pages(
+                    status,
+                    page_size=start.page_size,
+                    start=start.uri,
+                    concurrency=concurrency,
+                    exact=start.exact,
+                )
+            # The saved URI is the exact walk's own next page (its limit included).
+            first = self._first_page(spec.status, start.page_size, start.uri)
+            return self._walk(first, None, concurrency, exact=True, resume=start.resume)
 
         return await run_export(spec, open_walk)

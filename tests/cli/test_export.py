@@ -98,6 +98,25 @@ async def test_dedupe_skips_orders_repeated_by_a_shifting_list(
     assert len(_ids(deduped)) == len(set(_ids(deduped)))
 
 
+async def test_exact_writes_each_order_once_while_orders_are_deleted_anywhere(
+    cli: Run, emu: Emulator, tmp_path: Path
+) -> None:
+    # After each page two orders drawn from the whole list are deleted: a plain walk skips
+    # survivors shifted into pages already read; --exact re-aligns on the overlap instead.
+    original = set(emu.account.order_ids("all"))
+    emu.faults.set("orders.list", shift_delete=2, shift_delete_random=True)
+    out = tmp_path / "exact.csv"
+    await _export(cli, out, "--page-size", "5", "--exact", "--concurrency", "4")
+    ids = _ids(out)
+    survivors = set(emu.account.order_ids("all"))
+    assert len(survivors) < len(original)  # the list moved while it was exported
+    assert len(ids) == len(set(ids)) and survivors <= set(ids) <= original
+    printed = await cli("orders", "export", "all", "--out", "-", "--format", "jsonl", "--exact")
+    assert printed.code == 0, printed.err
+    lines = [json.loads(line)["order_id"] for line in printed.out.splitlines()]
+    assert len(lines) == len(set(lines)) and set(emu.account.order_ids("all")) <= set(lines)
+
+
 def _cut(reference: Path, target: Path, keep_lines: int, torn: str) -> int:
     """Copy the first ``keep_lines`` lines of ``reference`` plus a torn line; return the
     byte length of the whole lines."""

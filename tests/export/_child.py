@@ -1,6 +1,8 @@
 """A small program that calls ``client.orders.export(...)``: the process the kill tests kill.
 
-Usage: ``python _child.py URL TOKEN PATH FORMAT CONCURRENCY DEDUPE [PHASE:N]``
+Usage: ``python _child.py URL TOKEN PATH FORMAT CONCURRENCY FLAGS [PHASE:N]``
+
+``FLAGS`` is ``-`` or a comma-separated list of ``dedupe`` and ``exact`` (passed as True).
 
 With ``PHASE:N`` the process SIGKILLs itself at a chosen point of the export's N-th write of
 that kind, so every window between "data" and "checkpoint" is hit on purpose, deterministically:
@@ -58,7 +60,7 @@ def _arm(phase: str, n: int) -> None:
 
 
 async def _main(argv: list[str]) -> None:
-    url, token, path, fmt, concurrency, dedupe = argv[:6]
+    url, token, path, fmt, concurrency, flags = argv[:6]
     if len(argv) > 6:
         phase, _, n = argv[6].partition(":")
         _arm(phase, int(n))
@@ -70,7 +72,8 @@ async def _main(argv: list[str]) -> None:
             format=fmt,  # type: ignore[arg-type]
             page_size=10,
             concurrency=int(concurrency),
-            dedupe=True if dedupe == "dedupe" else None,
+            dedupe=True if "dedupe" in flags.split(",") else None,
+            exact=True if "exact" in flags.split(",") else None,
         )
     print(json.dumps({"orders": summary.orders, "resumed": summary.resumed}))
 

@@ -12,7 +12,10 @@ between page fetches (every order that existed throughout is in the file, none t
 orders inserted and deleted anywhere (none twice, nothing invented). There an order that
 survived can be missed: a deletion behind the walk shifts it into a page already read (at most
 one per deletion), or, at concurrency 4, an insertion lands between pages served out of order
-before the walk notices the move. The exact walk of issue 12 section 1 addresses both.
+before the walk notices the move. An exact export (``exact=True``) misses none and writes none
+twice, at concurrency 1 and 4, without ``dedupe``: a resumed run checks its first page against
+the anchor and the ids the killed runs wrote. Killed on a list that stands still, it resumes
+line for line and with the same requests as an uninterrupted exact export.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yarl import URL
 
 from proxyorders_async import ProxyOrdersClient, RetryPolicy
 from proxyorders_async.emulator import Emulator
@@ -85,11 +89,19 @@ async def _export(emu: Emulator, path: Path, concurrency: int, **options: Any) -
 
 
 async def _kill(
-    emu: Emulator, path: Path, concurrency: int, phase: str, n: int, *, dedupe: bool
+    emu: Emulator,
+    path: Path,
+    concurrency: int,
+    phase: str,
+    n: int,
+    *,
+    dedupe: bool,
+    exact: bool = False,
 ) -> None:
     """Run the child until it dies at ``phase`` ``n`` (see ``_child.py``)."""
     fmt = path.suffix.lstrip(".")
-    argv = [emu.url, emu.token, str(path), fmt, str(concurrency), "dedupe" if dedupe else "-"]
+    flags = ",".join(f for f, on in (("dedupe", dedupe), ("exact", exact)) if on) or "-"
+    argv = [emu.url, emu.token, str(path), fmt, str(concurrency), flags]
     if phase != "external":
         argv.append(f"{phase}:{n}")
     before = _saved_pages(path)
@@ -231,3 +243,63 @@ async def test_killed_while_orders_are_inserted_and_deleted_anywhere(
     # served out of order can do the same before the walk notices the move and stops fetching
     # ahead. (The exact walk of issue 12 section 1 makes this zero.)
     assert len(missed) <= len(deleted) + (len(inserted) if concurrency > 1 else 0)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_an_exact_export_killed_while_orders_are_inserted_and_deleted_anywhere(
+    emu: Emulator, tmp_path: Path, concurrency: int
+) -> None:
+    inserted, deleted = _insert_and_delete_anywhere(emu, seed=12 + concurrency)
+    existed = set(emu.account.order_ids("all"))
+    target = tmp_path / "exact.jsonl"
+    for phase, n in _plan(f"churn-{concurrency}", 2 + concurrency):
+        await _kill(emu, target, concurrency, phase, n, dedupe=False, exact=True)
+        assert json.loads(_checkpoint(target).read_text())["exact"] is True
+    summary = await _export(emu, target, concurrency, exact=True)
+    assert summary.resumed and summary.duplicates_skipped == 0
+    ids = _ids(target)
+    assert len(ids) == len(set(ids)) == summary.orders, "an order was written twice"
+    assert set(ids) <= existed | inserted, "a line is no order that ever existed"
+    # Every order that existed for the whole export, kills and gaps included, is in the file.
+    missed = (existed - set(deleted)) - set(ids)
+    assert missed == set()
+    assert len(deleted) >= summary.pages  # one order deleted (and one inserted) per page served
+
+
+EXACT_MATRIX = [("jsonl", 1), ("csv", 4)]
+
+
+def _offsets(emu: Emulator, marker: int) -> list[int]:
+    return sorted(
+        int(entry.query["offset"]) for entry in emu.journal_for("orders.list") if entry.seq > marker
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "concurrency"), EXACT_MATRIX, ids=[f"{f}-c{c}" for f, c in EXACT_MATRIX]
+)
+async def test_an_exact_export_killed_three_times_resumes_line_for_line(
+    emu: Emulator, tmp_path: Path, fmt: str, concurrency: int
+) -> None:
+    reference, target = tmp_path / f"reference.{fmt}", tmp_path / f"killed.{fmt}"
+    marker = _marker(emu)
+    await _export(emu, reference, concurrency, exact=True)
+    walked = _offsets(emu, marker)
+    plan = _plan(f"exact-{fmt}-{concurrency}", 1 + EXACT_MATRIX.index((fmt, concurrency)))
+    for phase, n in plan:
+        await _kill(emu, target, concurrency, phase, n, dedupe=False, exact=True)
+    saved = json.loads(_checkpoint(target).read_text())
+    # The exact walk's own next page starts at the anchor (an overlap of one order).
+    assert saved["exact"] is True and saved["anchor"] is not None
+    assert URL(saved["next"]).query["offset"] == str(saved["anchor_offset"])
+    marker = _marker(emu)
+    summary = await _export(emu, target, concurrency, exact=True)
+    assert summary.orders == ORDERS and summary.resumed and summary.duplicates_skipped == 0
+    got, want = target.read_text().splitlines(), reference.read_text().splitlines()
+    assert len(got) == len(want) == ORDERS + (fmt == "csv")
+    assert got == want, f"the file differs after kills at {plan}"
+    # The resumed walk asked for the pages the uninterrupted one asked for from there on
+    # (pages predicted past the end are left out: whether they reach the server is timing).
+    rest = _offsets(emu, marker)
+    assert rest[0] == saved["anchor_offset"]
+    assert [o for o in rest if o < ORDERS] == [o for o in walked if rest[0] <= o < ORDERS]

@@ -173,6 +173,7 @@ async def test_refusals_leave_file_and_checkpoint_alone(
         ({"format": "csv"}, "format 'jsonl', not 'csv'"),
         ({"page_size": 20}, "page size 10, not 20"),
         ({"dedupe": True}, "dedupe False, not True"),
+        ({"exact": True}, "exact False, not True"),
     ]:
         arguments = {"status": "all", **options}
         with pytest.raises(ExportCheckpointError, match=message):
@@ -220,6 +221,7 @@ async def test_a_second_export_to_the_same_file_is_refused(
         ({"concurrency": 0}, InvalidArgumentError, "concurrency"),
         ({"resume": "yes"}, InvalidArgumentTypeError, "resume"),
         ({"dedupe": 1}, InvalidArgumentTypeError, "dedupe"),
+        ({"exact": "yes"}, InvalidArgumentTypeError, "exact"),
         ({"progress": "print"}, InvalidArgumentTypeError, "progress"),
     ],
 )
@@ -269,3 +271,54 @@ async def test_a_checkpoint_whose_file_is_gone_is_refused_without_creating_it(
     with pytest.raises(ExportError, match="has 0 bytes but its checkpoint records"):
         await client.orders.export(path, "all")
     assert not path.exists()
+
+
+async def test_an_exact_export_writes_what_a_plain_one_does_and_records_its_anchor(
+    client: ProxyOrdersClient, emu: Emulator, tmp_path: Path
+) -> None:
+    plain, exact = tmp_path / "plain.csv", tmp_path / "exact.csv"
+    await client.orders.export(plain, "all", page_size=10)
+    seen: list[dict[str, Any]] = []
+
+    def watch(progress: ExportProgress) -> None:
+        if progress.pages:
+            seen.append(_checkpoint(exact))
+
+    summary = await client.orders.export(exact, "all", page_size=10, exact=True, progress=watch)
+    assert exact.read_bytes() == plain.read_bytes() and summary.orders == ORDERS
+    # Pages of 11 overlapping by one: 10 new orders each after the first, which has 11.
+    assert summary.pages == len(seen) == -(-(ORDERS - 1) // 10)
+    first = seen[0]
+    assert first["exact"] is True and (first["anchor"], first["anchor_offset"]) == (
+        emu.account.order_ids("all")[10],
+        10,
+    )
+    assert "offset=10&limit=11" in first["next"]  # the walk's own next page, not the server's
+    final = _checkpoint(exact)
+    assert final["next"] is None and final["exact"] is True
+    with pytest.raises(ExportCheckpointError, match="exact True, not False"):
+        await client.orders.export(exact, "all", exact=False)
+
+
+async def test_an_exact_export_ending_on_a_page_of_orders_already_written_is_complete(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    async with Emulator(orders=12, seed=3) as emu:
+        account, page = emu.account, emu.account.page
+        last = account.order_ids("all")[-1]
+
+        def delete_then_page(status: str, offset: int, limit: int, **options: Any) -> Any:
+            if offset and last in account.orders:  # gone before the walk reached it
+                account.remove(last)
+            return page(status, offset, limit, **options)
+
+        account.page = delete_then_page  # type: ignore[method-assign]
+        async with ProxyOrdersClient(token=emu.token, base_url=emu.url) as client:
+            summary = await client.orders.export(path, "all", page_size=10, exact=True)
+            # The second page held only the order it overlaps with: nothing to write, but
+            # the export is complete, and resuming it sends nothing.
+            assert summary.orders == 11 and summary.pages == 1
+            assert _checkpoint(path)["next"] is None
+            again = await client.orders.export(path, "all")
+    assert again.already_complete and emu.count(route="orders.list") == 2

@@ -277,7 +277,12 @@ def run_block(block: Block, emulator: Emulator, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[block.name for block in RUNNABLE])
-def test_readme_block_runs(block: Block, environment: Emulator, tmp_path: Path) -> None:
+def test_readme_block_runs(
+    block: Block, environment: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A block that writes a file by a relative name (orders.jsonl) writes it here, not in the
+    # repository, where a second run would find the first run's file and checkpoint.
+    monkeypatch.chdir(tmp_path)
     run_block(block, environment, tmp_path)
 
 

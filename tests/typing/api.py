@@ -264,6 +264,8 @@ async def resumable_export(client: ProxyOrdersClient, path: Path) -> None:
     assert_type(summary.orders_this_run, int)
     assert_type(summary.path, Path)
     await client.orders.export("o.csv", OrderStatus.ACTIVE, format="csv", resume=False)
+    await client.orders.export(path, "all", exact=True, dedupe=None)
+    await client.orders.export(path, "all", exact="yes")  # type: ignore[arg-type]
     await client.orders.export(path, "all", format="xml")  # type: ignore[arg-type]
     await client.orders.export(path, "expired")  # type: ignore[arg-type]
     await client.orders.export(path, "all", progress=print_nothing)  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ from proxyorders_async._export import (
     resume_from,
     write_atomically,
 )
+from proxyorders_async._pagination import ExactResume
 
 BASE = "https://api.example/"
 
@@ -177,6 +178,7 @@ def test_a_file_shorter_than_its_checkpoint_is_refused(tmp_path: Path) -> None:
         ("base_url", "https://other.example/", "base URL"),
         ("page_size", 20, "page size 10, not 20"),
         ("dedupe", True, "dedupe False, not True"),
+        ("exact", True, "exact False, not True"),
     ],
 )
 def test_another_option_than_the_checkpoints_is_refused(
@@ -291,3 +293,29 @@ def test_the_commands_summary_separates_this_run_after_a_resume() -> None:
     )
     fresh = summary_line(_summary(resumed=False, orders_this_run=1000, seconds_this_run=4.0))
     assert fresh == "exported 1,000 orders (10 pages) to orders.csv in 4.0s, 250 orders/s"
+
+
+def test_an_exact_checkpoint_keeps_its_anchor_and_resumes_the_walk_from_it() -> None:
+    saved = _checkpoint(exact=True, anchor=1042, anchor_offset=29)
+    again = Checkpoint.parse(saved.dump())
+    assert again == saved and again.settings.exact
+    resume = again.resume({1040, 1041, 1042})
+    assert resume is not None
+    assert resume.anchor == (1042, 29) and set(resume.seen) == {1040, 1041, 1042}
+    assert resume.floor == 0  # an export's walk starts at the list's first order
+    # Before its first page an exact export has no anchor yet: the ids alone.
+    assert _checkpoint(exact=True).resume(set()) == ExactResume(set(), None)
+    assert _checkpoint().resume({1}) is None  # not exact: the walk starts at next, plainly
+
+
+def test_a_checkpoint_written_before_exact_exports_reads_as_not_exact() -> None:
+    data = json.loads(_checkpoint().dump())
+    for key in ("exact", "anchor", "anchor_offset"):
+        del data[key]
+    old = Checkpoint.parse(json.dumps(data).encode())
+    assert not old.exact and old.anchor is None and old.anchor_offset is None
+
+
+def test_a_negative_anchor_offset_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        Checkpoint.parse(_checkpoint(exact=True, anchor=1, anchor_offset=-1).dump())

@@ -22,6 +22,8 @@ from proxyorders_async import PaginationError
 from proxyorders_async._pagination import (
     Arrival,
     ExactOverlap,
+    ExactPosition,
+    ExactResume,
     FollowNext,
     Listing,
     Step,
@@ -76,13 +78,21 @@ def run(
     concurrency: int,
     changes: list[list[Change]] | None = None,
     order: list[int] | None = None,
+    *,
+    first: URL | None = None,
+    resume: ExactResume | None = None,
+    stop_after: int | None = None,
 ) -> tuple[list[int], WalkPlanner[int]]:
     """Walk ``model`` exactly; ``changes[i]`` is applied before the i-th fetch is served and
-    ``order[i]`` picks which in-flight fetch is served (0 = the one the walk waits for)."""
-    first = page_url(0, limit)
-    planner: WalkPlanner[int] = WalkPlanner(
-        first, ExactOverlap(BASE, first), concurrency=concurrency
-    )
+    ``order[i]`` picks which in-flight fetch is served (0 = the one the walk waits for).
+
+    ``first`` and ``resume`` continue a stopped walk; ``stop_after`` stops this one once that
+    many pages handed items over (as a killed export's checkpoint stands after its last page).
+    """
+    first = first or page_url(0, limit)
+    navigator = ExactOverlap(BASE, first, resume=resume)
+    planner: WalkPlanner[int] = WalkPlanner(first, navigator, concurrency=concurrency)
+    handed = 0
     flying: dict[int, URL] = {}
     served: dict[int, Arrival[int]] = {}
     yielded: list[int] = []
@@ -106,6 +116,9 @@ def run(
             arrival = served.pop(head)
             step = planner.arrived(head, arrival)
             yielded += arrival.ids[step.skip :]
+            handed += step.skip < len(arrival.ids)
+            if handed == stop_after:
+                return yielded, planner
         else:
             step = Step()  # the page the walk waits for is still in flight
     raise AssertionError("unreachable")
@@ -291,3 +304,149 @@ def test_max_pages_caps_an_exact_walk() -> None:
         step = planner.arrived(fetch.ticket, arrival)
         handed += arrival.ids[step.skip :]
     assert handed == list(range(1, 32)) and len(model.requests) == 3
+
+
+# -- resumed in another process: ExactResume ---------------------------------------------------
+
+
+def position_of(planner: WalkPlanner[int]) -> ExactPosition:
+    navigator = planner.navigator
+    assert isinstance(navigator, ExactOverlap) and navigator.position is not None
+    return navigator.position
+
+
+def resumed(
+    model: ModelList,
+    limit: int,
+    concurrency: int,
+    stopped: WalkPlanner[int],
+    written: list[int],
+    changes: list[list[Change]] | None = None,
+    order: list[int] | None = None,
+) -> tuple[list[int], WalkPlanner[int]]:
+    """Continue ``stopped`` from its position and the ids it handed over, as an export does."""
+    where = position_of(stopped)
+    anchor = None if where.anchor is None else (where.anchor, where.offset or 0)
+    resume = ExactResume(set(written), anchor)
+    return run(model, limit, concurrency, changes, order, first=URL(where.next), resume=resume)
+
+
+def test_an_exact_walk_has_no_position_before_its_first_page() -> None:
+    first = page_url(0, 11)
+    assert ExactOverlap(BASE, first).position is None
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+@pytest.mark.parametrize("stop_after", [1, 2, 5, 9])
+def test_a_resumed_walk_of_a_still_list_asks_for_the_pages_of_an_unbroken_one(
+    concurrency: int, stop_after: int
+) -> None:
+    whole = ModelList(100)
+    run(whole, 11, concurrency)
+    model = ModelList(100)
+    written, stopped = run(model, 11, concurrency, stop_after=stop_after)
+    where = position_of(stopped)
+    # The next page starts at the anchor: the overlap of one order, checked again.
+    assert where.offset == 10 * stop_after and where.anchor == written[-1]
+    assert where.next == str(page_url(where.offset, 11))
+    model.requests.clear()
+    rest, again = resumed(model, 11, concurrency, stopped, written)
+    assert written + rest == model.ids
+    wanted = [url for url in whole.requests if int(url.query["offset"]) >= where.offset]
+    assert model.requests[: 10 - stop_after] == wanted[: 10 - stop_after]
+    navigator = again.navigator
+    assert isinstance(navigator, ExactOverlap) and navigator.realignments == 0
+
+
+def test_a_resumed_walk_keeps_the_overlap_the_stopped_one_had_planned() -> None:
+    model = ModelList(300)
+    changes = [[("delete", 0)] * 2 for _ in range(3)]  # the list moves 2 per fetch at first
+    written, stopped = run(model, 11, 1, changes, stop_after=3)
+    navigator = stopped.navigator
+    assert isinstance(navigator, ExactOverlap) and navigator.overlap > 1
+    where = position_of(stopped)
+    assert where.offset is not None
+    assert int(URL(where.next).query["offset"]) == where.offset + 1 - navigator.overlap
+    anchor = (where.anchor, where.offset)
+    again = ExactOverlap(BASE, URL(where.next), resume=ExactResume(set(written), anchor))
+    assert again.overlap == navigator.overlap
+    rest, _ = resumed(model, 11, 1, stopped, written)
+    check_exact(model, written + rest)
+
+
+def test_deletions_while_no_walk_ran_re_align_the_resumed_walk() -> None:
+    model = ModelList(200)
+    written, stopped = run(model, 11, 1, stop_after=4)
+    for _ in range(3):  # the list moves 3 towards the start while the process is dead
+        model.delete(0)
+    model.requests.clear()
+    rest, again = resumed(model, 11, 1, stopped, written)
+    check_exact(model, written + rest)
+    navigator = again.navigator
+    assert isinstance(navigator, ExactOverlap) and navigator.realignments == 1
+    # Out of step at the anchor's old offset, back one page, then in step: the next page
+    # overlaps by twice the shift of 3, plus one, capped at half a page (5).
+    offsets = [int(url.query["offset"]) for url in model.requests]
+    assert offsets[:3] == [40, 30, 36]
+
+
+def test_a_resumed_walk_whose_anchor_was_deleted_steps_back_never_below_the_first_offset() -> None:
+    model = ModelList(200)
+    written, stopped = run(model, 11, 1, stop_after=4)
+    for _ in range(30):  # the anchor and the pages around it are gone
+        model.delete(30)
+    model.requests.clear()
+    rest, _ = resumed(model, 11, 1, stopped, written)
+    check_exact(model, written + rest)
+    offsets = [int(url.query["offset"]) for url in model.requests]
+    assert offsets[:3] == [40, 30, 10]  # out of step: back 10, then 20
+    assert min(offsets) >= 0
+
+
+def test_a_resumed_walk_hands_over_no_id_written_before_even_without_an_anchor() -> None:
+    model = ModelList(50)
+    written, stopped = run(model, 11, 1, stop_after=2)
+    for position in (0, 5, 9):  # inserts before the walk's position shift it right
+        model.insert(position)
+    where = position_of(stopped)
+    # A checkpoint without the anchor (e.g. written before the first page): ids alone.
+    rest, _ = run(model, 11, 1, first=URL(where.next), resume=ExactResume(set(written)))
+    check_exact(model, written + rest)
+
+
+@settings(
+    derandomize=True,
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    size=st.integers(0, 120),
+    limit=st.integers(2, 12),
+    concurrency=st.sampled_from([1, 4, 8]),
+    descending=st.booleans(),
+    stop_after=st.integers(1, 12),
+    data=st.data(),
+    order=st.lists(st.integers(0, 7), max_size=40),
+)
+def test_every_survivor_exactly_once_across_a_stop_and_a_resume(
+    size: int,
+    limit: int,
+    concurrency: int,
+    descending: bool,
+    stop_after: int,
+    data: Any,
+    order: list[int],
+) -> None:
+    per_fetch = max(1, limit // 4)
+    before, after = data.draw(changes_for(per_fetch)), data.draw(changes_for(per_fetch))
+    gap = data.draw(changes_for(per_fetch))  # while no walk runs
+    model = ModelList(size, descending=descending)
+    written, stopped = run(model, limit, concurrency, before, order, stop_after=stop_after)
+    if stopped.head is None:  # the walk ended before it was stopped
+        check_exact(model, written)
+        return
+    for kind, position in itertools.chain.from_iterable(gap[:2]):
+        (model.insert if kind == "insert" else model.delete)(position)
+    rest, _ = resumed(model, limit, concurrency, stopped, written, after, order)
+    check_exact(model, written + rest)
