@@ -39,9 +39,8 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-#: Integers reach the wire as JSON numbers and decimal strings: a 64-bit range is what servers
-#: store, and past ~4,300 digits Python cannot even format them (a bare ValueError).
-WIRE_INT_MAX = 2**63 - 1
+# One limit under two names (both imported elsewhere): see MAX_WIRE_INT.
+WIRE_INT_MAX = MAX_WIRE_INT
 
 
 def plain_int(value: int) -> int:
