@@ -12,7 +12,7 @@ import os
 import random
 import ssl as ssl_module
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar, overload
 
 import aiohttp
@@ -47,7 +47,7 @@ from ._protocol import (
     normalize_base_url,
 )
 from ._quotes import Fetch, QuoteSharer
-from ._raw import RawResponseClient, capturing, last_headers, note_response
+from ._raw import CAPTURE, Capture, RawResponseClient, last_headers, note_response
 from ._redact import Redactor
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
 from ._session_config import SessionSettings, check_session_settings
@@ -92,7 +92,7 @@ def _attempt_timeout(total: float, connect: float) -> aiohttp.ClientTimeout:
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)  # hashed on every quote (its sharing group)
 class _Options:
     timeout: float
     connect_timeout: float
@@ -114,13 +114,9 @@ class _Options:
     extra_query: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
 
 
-@attrs.frozen
-class _Answered:
-    """What an answer said besides its status and body (error pages only fill the first two)."""
-
-    reason: str
-    retry_after: float | None
-    headers: Mapping[str, str] | None
+# What an answer said besides its status and body: reason phrase, Retry-After (both read on
+# error statuses only) and headers. A tuple: one is made on every call's path.
+_Answered = tuple[str, "float | None", "Mapping[str, str] | None"]
 
 
 class _State(enum.Enum):
@@ -260,6 +256,11 @@ class _Core:
         return ClientClosedError(
             f"the aiohttp session given to ProxyOrdersClient was closed{where}"
         )
+
+    def free_slot(self) -> bool:
+        """Take a free connection slot at once, if one is free and the client open."""
+        assert self.slots is not None  # session_for_request() made it
+        return not self.closing and self.slots.try_acquire()
 
     async def acquire_slot(self, timeout: float | None) -> bool:
         """Wait for a free connection slot; False if ``timeout`` seconds pass first.
@@ -652,7 +653,7 @@ class ProxyOrdersClient:
             safety=safety,
             advice=advice,
         )
-        return await capturing(self._send, request)
+        return await self._send(request)
 
     async def close(self) -> None:
         """Close the session if this client created it; a borrowed session stays open.
@@ -697,16 +698,17 @@ class ProxyOrdersClient:
                 source=self,
             )
 
-    async def _quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
+    def _quote(self, request: QuoteRequest, fetch: Fetch) -> Awaitable[PriceQuote]:
         """``request``'s quote, shared with identical calls of the same settings in flight.
 
         Sharing only between equal settings keeps each caller's timeout, retries and deadline;
         a caller whose fetching peer was cancelled fetches within what is left of its deadline.
+        A plain method returning the awaitable: one coroutine less on every quote's path.
         """
         core, options = self._core, self._options
         core.session_for_request()  # closed, or another loop: refuse before sharing anything
         if options.deadline is None:
-            return await core.quotes.get(request, fetch, group=options)
+            return core.quotes.get(request, fetch, group=options)
         loop = asyncio.get_running_loop()
         deadline_at = loop.time() + options.deadline
 
@@ -717,27 +719,45 @@ class ProxyOrdersClient:
                 raise self._deadline_error(CALCULATE, url, 0)
             return await self.with_options(deadline=remaining).orders.quote(request)
 
-        return await core.quotes.get(request, fetch, group=options, late_fetch=late_fetch)
+        return core.quotes.get(request, fetch, group=options, late_fetch=late_fetch)
 
     # -----------------------------------------------------------------------------------------
     # Transport
 
     async def _send(self, request: Request[T]) -> T:
-        """Perform ``request`` with retries and return its decoded response."""
-        endpoint, json_body = request.endpoint, request.body
-        target = request.url_under(self._core.base_url)
-        if self._options.extra_query:
-            target = add_extra_query(target, self._options.extra_query)
-        shown = str(target)
+        """Perform ``request`` with retries and return its decoded response.
+
+        The call records its responses in a :class:`~._raw.Capture` of its own (errors and raw
+        responses read it), handed on to an enclosing raw call if any.
+        """
+        outer = CAPTURE.get()
+        capture = Capture()
+        token = CAPTURE.set(capture)
         try:
-            data, status, attempts = await self._request(endpoint, target, shown, json_body)
-        except APIError as exc:
-            # Some aiohttp versions (3.10) leave their parser error as the exception being
-            # handled when a failure reaches us; it would be chained to ours and print the
-            # unredacted text (an echoed token) in every traceback.
-            exc.__context__ = None
-            self._core.redactor.error(exc)
-            raise
+            target, shown = request.target(self._core.base_url)
+            if self._options.extra_query:
+                target = add_extra_query(target, self._options.extra_query)
+                shown = str(target)
+            try:
+                data, status, attempts = await self._request(
+                    request.endpoint, target, shown, request.body
+                )
+            except APIError as exc:
+                # Some aiohttp versions (3.10) leave their parser error as the exception being
+                # handled when a failure reaches us; it would be chained to ours and print the
+                # unredacted text (an echoed token) in every traceback.
+                exc.__context__ = None
+                self._core.redactor.error(exc)
+                raise
+            return self._decoded(request, data, status, attempts, shown)
+        finally:
+            CAPTURE.reset(token)
+            if outer is not None:
+                outer.take(capture)
+
+    def _decoded(self, request: Request[T], data: Any, status: int, attempts: int, shown: str) -> T:
+        """``request``'s result from its answer's ``data``; a wrong shape is a typed error."""
+        endpoint, json_body = request.endpoint, request.body
         try:
             return request.decode(data, shown)
         except APIStatusError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
@@ -778,7 +798,8 @@ class ProxyOrdersClient:
         while True:
             attempt += 1
             remaining = None if deadline_at is None else deadline_at - loop.time()
-            if not await core.acquire_slot(remaining):
+            # A free slot is taken at once (the common case); otherwise wait for one.
+            if not core.free_slot() and not await core.acquire_slot(remaining):
                 raise self._deadline_error(endpoint, shown, attempt - 1, waiting=_FOR_SLOT)
             if core.pressure.active:  # a 429 closed the gate, or rate_limit= is set
                 await self._admit(endpoint, shown, attempt, deadline_at)
@@ -901,7 +922,7 @@ class ProxyOrdersClient:
                 endpoint,
                 status,
                 raw,
-                _Answered(reason, retry_after, response_headers),
+                (reason, retry_after, response_headers),
                 shown=shown,
                 attempt=attempt,
             )
@@ -933,21 +954,22 @@ class ProxyOrdersClient:
         attempt: int,
     ) -> Outcome:
         """What a complete answer means (pure, but for recording it for raw responses)."""
+        reason, retry_after, headers = answered
         if not endpoint.json_answer and 200 <= status < 300:
             outcome = Outcome(None, status)  # a health probe: any 2xx body will do
         else:
             outcome = interpret_response(
                 status,
                 raw,
-                reason=answered.reason,
-                retry_after=answered.retry_after,
+                reason=reason,
+                retry_after=retry_after,
                 method=endpoint.method,
                 url=shown,
                 attempts=attempt,
             )
         return note_response(
             outcome,
-            answered.headers,
+            headers,
             self._core.redact,
             method=endpoint.method,
             url=shown,
@@ -1087,11 +1109,12 @@ class _ClientTransport:
     def pressure(self) -> Backpressure:
         return self._client._core.pressure
 
-    async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
-        return await self._client._quote(request, fetch)
+    # Plain methods handing back the client's awaitables: no extra frame on every call's path.
+    def quote(self, request: QuoteRequest, fetch: Fetch) -> Awaitable[PriceQuote]:
+        return self._client._quote(request, fetch)
 
     def scrub(self, error: APIError) -> APIError:
         return self._client._core.redactor.error(error)
 
-    async def send(self, request: Request[T]) -> T:
-        return await capturing(self._client._send, request)
+    def send(self, request: Request[T]) -> Coroutine[Any, Any, T]:
+        return self._client._send(request)

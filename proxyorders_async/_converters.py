@@ -19,7 +19,7 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
 from cattrs.gen import make_dict_structure_fn
 
-from ._models import Order, OrderPage
+from ._models import Order, OrderPage, PriceQuote
 
 
 def orjson_is_safe(version: str) -> bool:
@@ -295,3 +295,51 @@ def decode_page(data: Any, url: str = "") -> OrderPage:
     body: _PageBody = _structure_page(data, _PageBody)
     count = len(body.orders) if body.count is None else body.count
     return OrderPage(orders=body.orders, count=count, next=body.next, prev=body.prev, url=url)
+
+
+# PriceQuote's fields, all ``int | None`` defaulting to None; any change disables the fast path.
+_QUOTE_FIELDS = (
+    "original_price",
+    "final_price",
+    "discount_percent",
+    "addons_price",
+    "total_with_addons",
+)
+
+
+def _quote_fast_path() -> bool:
+    fields = attrs.fields(PriceQuote)
+    return (
+        [f.name for f in fields] == list(_QUOTE_FIELDS)
+        and all(f.validator is None and f.converter is None and f.default is None for f in fields)
+        and set(get_type_hints(PriceQuote).values()) == {int | None}
+    )
+
+
+QUOTE_FAST_PATH = _quote_fast_path()
+"""Whether :func:`decode_quote` skips the converter (it does unless ``PriceQuote`` changed)."""
+_structure_quote = CONVERTER.get_structure_hook(PriceQuote)
+
+
+def decode_quote(data: Any) -> PriceQuote:
+    """A price quote body as :class:`PriceQuote`: the converter's result, at a third of its cost
+    when every field is an int or null (one is decoded per quote)."""
+    if QUOTE_FAST_PATH and type(data) is dict:
+        get = data.get
+        a, b, c, d, e = (
+            get("original_price"),
+            get("final_price"),
+            get("discount_percent"),
+            get("addons_price"),
+            get("total_with_addons"),
+        )
+        # type() rather than isinstance(), as in the strict hooks: True is no price.
+        if all(v is None or type(v) is int for v in (a, b, c, d, e)):
+            return PriceQuote(
+                original_price=a,
+                final_price=b,
+                discount_percent=c,
+                addons_price=d,
+                total_with_addons=e,
+            )
+    return _structure_quote(data, PriceQuote)  # type: ignore[no-any-return,unused-ignore]

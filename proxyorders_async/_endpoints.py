@@ -20,7 +20,7 @@ from urllib.parse import quote
 import attrs
 from yarl import URL
 
-from ._converters import CONVERTER, decode_page
+from ._converters import CONVERTER, decode_page, decode_quote
 from ._decoders import (
     decode_addon_purchase,
     decode_addon_quote,
@@ -43,7 +43,6 @@ from ._models import (
     ActiveProxyList,
     BillingCycleChange,
     OperationResult,
-    PriceQuote,
     Product,
     PurchaseResult,
     StockLevel,
@@ -179,7 +178,9 @@ class Endpoint(Generic[T]):
         if params.keys() != self.params:
             wanted = ", ".join(sorted(self.params)) or "none"
             raise TypeError(f"{self.name} takes exactly these arguments: {wanted}")
-        path = self.path.format_map({n: path_segment(n, params[n]) for n in self.path_names})
+        path = self.path
+        if self.path_names:
+            path = path.format_map({n: path_segment(n, params[n]) for n in self.path_names})
         query = tuple(self.query(params).items()) if self.query is not None else ()
         body = self.body(params) if self.body is not None else None
         return Request(self, path, query, body)
@@ -219,16 +220,30 @@ class Request(Generic[T]):
 
     def url_under(self, base: URL) -> URL:
         """The absolute URL of this request on ``base`` (whose path is a prefix)."""
+        return self.target(base)[0]
+
+    def target(self, base: URL) -> tuple[URL, str]:
+        """:meth:`url_under` and its text (the URL that errors and logs show)."""
         if self.url is not None:
-            return self.url
-        target = base.with_path(base.raw_path.rstrip("/") + self.path, encoded=True)
-        return target.with_query(self.query) if self.query else target
+            return self.url, str(self.url)
+        joined = _joined(base, self.path)
+        if not self.query:
+            return joined, str(joined)
+        # Not cached: queries seldom repeat (a quote's quantity, a page's offset).
+        target = joined.with_query(self.query)
+        return target, str(target)
 
     def decode(self, data: Any, url: str) -> T:
         """The response body (decoded JSON) as this operation's result; ``url`` it came from."""
         if self.decode_at is not None:
             return self.decode_at(data, url)
         return self.endpoint.decode(data)
+
+
+@functools.lru_cache(maxsize=1024)
+def _joined(base: URL, path: str) -> URL:
+    # Paths repeat (the catalog's, an order's), and building them is part of every call's cost.
+    return base.with_path(base.raw_path.rstrip("/") + path, encoded=True)
 
 
 def _model(cls: type[T]) -> Callable[[Any], T]:
@@ -262,7 +277,7 @@ CALCULATE = Endpoint(
     "orders.calculate",
     "GET",
     "/user/api/orders/calculate",
-    _model(PriceQuote),
+    decode_quote,
     query=SelfEncoded("request", "to_params"),
 )
 CHANGE_BILLING_CYCLE = Endpoint(

@@ -81,7 +81,7 @@ def _int(value: int) -> int:
 
 
 def _optional_int(value: int | None) -> int | None:
-    return None if value is None else _int(value)
+    return value if value is None or type(value) is int else _int(value)
 
 
 def _addons_converter(value: Iterable[Addon] | None) -> tuple[Addon, ...] | None:
@@ -98,11 +98,28 @@ def _product_in(*allowed: str) -> Callable[[Any, attrs.Attribute[Any], Any], Non
     return validator
 
 
-_non_empty = _check(check_str)
-_optional_str = _check(check_optional_str)
+# The checks every request model runs, with the common case decided inline: a quote builds one
+# model per call. Anything else goes to the full check, which accepts or names the problem.
+def _non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # An ASCII str (a flag check) cannot hold a lone surrogate; only blank ones are refused.
+    if type(value) is not str or not value.isascii() or not value or value.isspace():
+        check_str(attribute.name, value)
+
+
+def _optional_str(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (
+        type(value) is not str or not value.isascii() or not value or value.isspace()
+    ):
+        check_optional_str(attribute.name, value)
+
+
+def _optional_qty(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (type(value) is not int or not 1 <= value <= WIRE_INT_MAX):
+        _optional_quantity(attribute.name, value)
+
+
 _bool = _check(check_bool)
 _quantity = _check(check_int, minimum=1)
-_optional_qty = _check(_optional_quantity)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,7 +247,7 @@ PURCHASE_TYPES: tuple[type[_PurchaseBase], ...] = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)  # hashed on every quote, to share identical ones
 class QuoteRequest:
     """The parameters of one price quote (``GET /user/api/orders/calculate``).
 

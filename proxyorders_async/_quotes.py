@@ -23,6 +23,16 @@ class _LeaderGone(Exception):
 Fetch = Callable[[QuoteRequest], Awaitable[PriceQuote]]
 
 
+class _Flight:
+    """A quote being fetched; ``shared`` is made only once an identical caller joins (most
+    quotes have no twin, and then no future is made)."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self) -> None:
+        self.shared: asyncio.Future[PriceQuote] | None = None
+
+
 class QuoteSharer:
     """Coalesces identical in-flight quotes and caches results for ``ttl`` seconds if set.
 
@@ -34,7 +44,7 @@ class QuoteSharer:
 
     def __init__(self, ttl: float | None) -> None:
         self.ttl = ttl
-        self._inflight: dict[tuple[QuoteRequest, Hashable], asyncio.Future[PriceQuote]] = {}
+        self._inflight: dict[tuple[QuoteRequest, Hashable], _Flight] = {}
         self._cache: OrderedDict[QuoteRequest, tuple[float, PriceQuote]] = OrderedDict()
 
     async def get(
@@ -50,44 +60,42 @@ class QuoteSharer:
         ``late_fetch`` (default ``fetch``) fetches for a caller that waited on a fetching
         caller that was then cancelled: it knows how much of the caller's deadline is left.
         """
-        loop = asyncio.get_running_loop()
         if self.ttl is not None:
             hit = self._cache.get(request)
-            if hit is not None and hit[0] > loop.time():
+            if hit is not None and hit[0] > asyncio.get_running_loop().time():
                 return hit[1]
         key = (request, group)
-        while (shared := self._inflight.get(key)) is not None:
+        inflight = self._inflight
+        while (flight := inflight.get(key)) is not None:
+            if flight.shared is None:  # the first to join makes the future the leader settles
+                flight.shared = asyncio.get_running_loop().create_future()
             try:
                 # shield: a waiting caller giving up must not cancel the shared result.
-                return await asyncio.shield(shared)
+                return await asyncio.shield(flight.shared)
             except _LeaderGone:
                 fetch = late_fetch or fetch  # the fetching caller was cancelled: fetch anew
-        return await self._lead(key, fetch, loop)
-
-    async def _lead(
-        self,
-        key: tuple[QuoteRequest, Hashable],
-        fetch: Fetch,
-        loop: asyncio.AbstractEventLoop,
-    ) -> PriceQuote:
-        request = key[0]
-        shared = loop.create_future()
-        self._inflight[key] = shared
+        # Lead: fetch in this task (no extra task per call: this is a fan-out's hot path).
+        flight = _Flight()
+        inflight[key] = flight
         try:
             result = await fetch(request)
         except BaseException as exc:
-            del self._inflight[key]
-            cancelled = isinstance(exc, asyncio.CancelledError)
-            shared.set_exception(_LeaderGone() if cancelled else exc)
-            shared.exception()  # retrieved: nobody may be waiting, and that is fine
+            del inflight[key]
+            shared = flight.shared
+            if shared is not None:
+                cancelled = isinstance(exc, asyncio.CancelledError)
+                shared.set_exception(_LeaderGone() if cancelled else exc)
+                shared.exception()  # retrieved: every waiter may have given up, and that is fine
             raise
-        del self._inflight[key]
-        shared.set_result(result)
+        del inflight[key]
+        if flight.shared is not None:
+            flight.shared.set_result(result)
         if self.ttl is not None:
-            self._cache[request] = (loop.time() + self.ttl, result)
-            self._cache.move_to_end(request)
-            while len(self._cache) > CACHE_MAX_ENTRIES:
-                self._cache.popitem(last=False)
+            cache = self._cache
+            cache[request] = (asyncio.get_running_loop().time() + self.ttl, result)
+            cache.move_to_end(request)
+            while len(cache) > CACHE_MAX_ENTRIES:
+                cache.popitem(last=False)
         return result
 
     def clear(self) -> None:

@@ -151,19 +151,6 @@ def last_headers() -> CIMultiDictProxy[str] | None:
     return safe_headers(capture.headers, capture.redact)
 
 
-async def capturing(send: Callable[[Request[T]], Awaitable[T]], request: Request[T]) -> T:
-    """``send(request)`` with a capture of its own, handed to an enclosing raw call if any."""
-    outer = CAPTURE.get()
-    capture = Capture()
-    token = CAPTURE.set(capture)
-    try:
-        return await send(request)
-    finally:
-        CAPTURE.reset(token)
-        if outer is not None:
-            outer.take(capture)
-
-
 async def raw_call(call: Callable[[], Awaitable[T]]) -> RawResponse[T]:
     """Await ``call()`` and return its result with the response it came from."""
     capture = Capture()

@@ -43,6 +43,13 @@ class SlotPool:
         #: Done once the pool is shut.
         self.shut_signal: asyncio.Future[None] = loop.create_future()
 
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free now (never waits, never queues ahead of a waiter)."""
+        if self._free > 0 and not self.shut_signal.done():
+            self._free -= 1
+            return True
+        return False
+
     async def acquire(self, timeout: float | None) -> Woken:
         """Take a slot (READY), unless ``timeout`` seconds pass (TIMED_OUT) or shut (SHUT)."""
         if self.shut_signal.done():

@@ -6,6 +6,7 @@ one and the modules form no import cycle with ``_client``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Protocol, TypeVar
 
 from yarl import URL
@@ -39,7 +40,7 @@ class Transport(Protocol):
         """The client's 429 gate and refusal signal, which fan-outs follow (AIMD)."""
         ...
 
-    async def quote(self, request: QuoteRequest, fetch: Fetch) -> PriceQuote:
+    def quote(self, request: QuoteRequest, fetch: Fetch) -> Awaitable[PriceQuote]:
         """``request``'s quote, shared with identical calls of the same settings in flight."""
         ...
 

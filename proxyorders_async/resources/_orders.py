@@ -133,7 +133,7 @@ class OrdersResource(Resource):
             promo_code=promo_code,
             addons=addons,  # type: ignore[arg-type,unused-ignore]  # converted to a tuple
         )
-        return await self.quote(request)
+        return await self._transport.quote(request, self._fetch_quote)
 
     async def quote(self, request: QuoteRequest) -> PriceQuote:
         """Quote the price of a prepared :class:`QuoteRequest`."""
@@ -143,8 +143,9 @@ class OrdersResource(Resource):
             )
         return await self._transport.quote(request, self._fetch_quote)
 
-    async def _fetch_quote(self, request: QuoteRequest) -> PriceQuote:
-        return await self._transport.send(CALCULATE.request(request=request))
+    def _fetch_quote(self, request: QuoteRequest) -> Awaitable[PriceQuote]:
+        # A plain method handing back the transport's awaitable: one frame less per quote.
+        return self._transport.send(CALCULATE.request(request=request))
 
     @overload
     async def calculate_many(
