@@ -258,9 +258,12 @@ class _Core:
         )
 
     def free_slot(self) -> bool:
-        """Take a free connection slot at once, if one is free and the client open."""
+        """Take a free connection slot at once if there is one (no wait, no queue jumping).
+
+        Only right after :meth:`session_for_request` found the client open, in the same step.
+        """
         assert self.slots is not None  # session_for_request() made it
-        return not self.closing and self.slots.try_acquire()
+        return self.slots.try_acquire()
 
     async def acquire_slot(self, timeout: float | None) -> bool:
         """Wait for a free connection slot; False if ``timeout`` seconds pass first.
@@ -706,7 +709,8 @@ class ProxyOrdersClient:
         A plain method returning the awaitable: one coroutine less on every quote's path.
         """
         core, options = self._core, self._options
-        core.session_for_request()  # closed, or another loop: refuse before sharing anything
+        if core.state is _State.CLOSED or asyncio.get_running_loop() is not core.loop:
+            core.session_for_request()  # closed, or another loop: refuse before sharing anything
         if options.deadline is None:
             return core.quotes.get(request, fetch, group=options)
         loop = asyncio.get_running_loop()
@@ -798,8 +802,9 @@ class ProxyOrdersClient:
         while True:
             attempt += 1
             remaining = None if deadline_at is None else deadline_at - loop.time()
-            # A free slot is taken at once (the common case); otherwise wait for one.
-            if not core.free_slot() and not await core.acquire_slot(remaining):
+            # The first attempt takes a free slot at once (the common case: the client was just
+            # found open); a retry, or a call finding every slot taken, waits for one.
+            if not (attempt == 1 and core.free_slot()) and not await core.acquire_slot(remaining):
                 raise self._deadline_error(endpoint, shown, attempt - 1, waiting=_FOR_SLOT)
             if core.pressure.active:  # a 429 closed the gate, or rate_limit= is set
                 await self._admit(endpoint, shown, attempt, deadline_at)
@@ -871,7 +876,9 @@ class ProxyOrdersClient:
         core = self._core
         loop = asyncio.get_running_loop()
         method = endpoint.method
-        headers = self._request_headers(endpoint, body)
+        headers: Mapping[str, str] = core.headers if body is None else core.json_headers
+        if not endpoint.auth or self._options.extra_headers:
+            headers = self._request_headers(endpoint, body)
         response_headers: Mapping[str, str] | None = None
         status, reason = 0, ""
         retry_after: float | None = None

@@ -334,7 +334,13 @@ def decode_quote(data: Any) -> PriceQuote:
             get("total_with_addons"),
         )
         # type() rather than isinstance(), as in the strict hooks: True is no price.
-        if all(v is None or type(v) is int for v in (a, b, c, d, e)):
+        if (
+            (a is None or type(a) is int)
+            and (b is None or type(b) is int)
+            and (c is None or type(c) is int)
+            and (d is None or type(d) is int)
+            and (e is None or type(e) is int)
+        ):
             return PriceQuote(
                 original_price=a,
                 final_price=b,

@@ -30,6 +30,7 @@ from ._journal import Journal, JournalEntry
 from ._limiter import RateLimiter
 from ._respond import dumps as _dumps
 from ._respond import error as _error
+from ._respond import json_page as _json_page
 from ._respond import json_response as _json
 from ._respond import ok as _ok
 from ._rules import (
@@ -389,7 +390,7 @@ class _Api(ExtendedRoutes):
         }
         if ctx.decision.spec is not None:
             self._list_faults(request, ctx, body, status, offset, limit)
-        return _json(body)
+        return _json_page(body)
 
     def _page_uri(
         self, request: web.Request, status: str, offset: int, limit: int, origin: str | None = None

@@ -15,13 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxyorders_async import Order
+from proxyorders_async import Order, PriceQuote
 from proxyorders_async._converters import (
     CONVERTER,
     ORDER_FAST_PATH,
+    QUOTE_FAST_PATH,
     _PageBody,
     _structure_page,
     decode_page,
+    decode_quote,
     describe_error,
     loads_json,
     orjson_is_safe,
@@ -217,3 +219,37 @@ def test_loads_json_raises_value_error(body: bytes) -> None:
 def test_orjson_is_used_only_when_it_refuses_nesting_bombs(version: str, safe: bool) -> None:
     """An older orjson parses a 100,000-deep body the stdlib refuses: the stdlib decides then."""
     assert orjson_is_safe(version) is safe
+
+
+def test_the_quote_fast_path_is_active() -> None:
+    # Fails when PriceQuote changes shape: update _QUOTE_FIELDS and decode_quote with it.
+    assert QUOTE_FAST_PATH
+
+
+QUOTE_KEYS = ("original_price", "final_price", "discount_percent", "addons_price")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.dictionaries(
+            st.sampled_from([*QUOTE_KEYS, "total_with_addons", "currency"]), ANY_SCALAR
+        ),
+        ANY_SCALAR,
+        st.lists(st.integers(), max_size=2),
+    )
+)
+def test_decode_quote_equals_the_converter(data: Any) -> None:
+    try:
+        slow: Any = CONVERTER.structure(data, PriceQuote)
+    except Exception as exc:
+        slow = exc
+    try:
+        fast: Any = decode_quote(data)
+    except Exception as exc:
+        fast = exc
+    if isinstance(slow, Exception):
+        assert type(fast) is type(slow)
+        assert str(fast) == str(slow)
+    else:
+        assert fast == slow
