@@ -266,10 +266,13 @@ class QuoteRequest:
     def to_params(self) -> dict[str, str]:
         """Query parameters as sent on the wire; ``addons`` become ``addons_json``."""
         params: dict[str, str] = {"product": self.product}
-        for name in ("location", "cycle", "promo_code"):
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = value
+        # Written out, not looped over names: one quote is encoded per call.
+        if self.location is not None:
+            params["location"] = self.location
+        if self.cycle is not None:
+            params["cycle"] = self.cycle
+        if self.promo_code is not None:
+            params["promo_code"] = self.promo_code
         if self.quantity is not None:
             params["quantity"] = str(self.quantity)
         if self.addons is not None:
