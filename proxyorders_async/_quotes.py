@@ -65,8 +65,10 @@ class QuoteSharer:
             if hit is not None and hit[0] > asyncio.get_running_loop().time():
                 return hit[1]
         key = (request, group)
-        inflight = self._inflight
-        while (flight := inflight.get(key)) is not None:
+        inflight, mine = self._inflight, _Flight()
+        # One lookup that also claims the quote when nobody is fetching it: the key is hashed
+        # twice per quote (here and when the fetch is over), not three times.
+        while (flight := inflight.setdefault(key, mine)) is not mine:
             if flight.shared is None:  # the first to join makes the future the leader settles
                 flight.shared = asyncio.get_running_loop().create_future()
             try:
@@ -75,8 +77,7 @@ class QuoteSharer:
             except _LeaderGone:
                 fetch = late_fetch or fetch  # the fetching caller was cancelled: fetch anew
         # Lead: fetch in this task (no extra task per call: this is a fan-out's hot path).
-        flight = _Flight()
-        inflight[key] = flight
+        flight = mine
         try:
             result = await fetch(request)
         except BaseException as exc:
