@@ -896,7 +896,16 @@ class ProxyOrdersClient:
             ) as response:
                 status = response.status
                 response_headers = response.headers  # a view: copied only if needed
-                raw = await self._read_body(response)
+                length = response.content_length
+                if (
+                    200 <= status < 300
+                    and length is not None
+                    and length <= core.max_response_bytes
+                    and "Content-Encoding" not in response_headers
+                ):
+                    raw = await response.read()  # the common case, as _read_body would read it
+                else:
+                    raw = await self._read_body(response)
                 if status >= 300 or status < 200:  # only error statuses need these
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     if status == 429:  # the whole client holds back, not only this call

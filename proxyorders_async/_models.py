@@ -277,8 +277,19 @@ class QuoteRequest:
             and product.isascii()
             and product
             and not product.isspace()
-            and (location is None or (type(location) is str and _plain_text(location)))
-            and (cycle is None or (type(cycle) is str and _plain_text(cycle)))
+            and (
+                location is None
+                or (
+                    type(location) is str
+                    and location.isascii()
+                    and location
+                    and not location.isspace()
+                )
+            )
+            and (
+                cycle is None
+                or (type(cycle) is str and cycle.isascii() and cycle and not cycle.isspace())
+            )
             and (quantity is None or (type(quantity) is int and 1 <= quantity <= WIRE_INT_MAX))
             and (promo is None or (type(promo) is str and _plain_text(promo)))
         ):
