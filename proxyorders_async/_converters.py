@@ -325,14 +325,7 @@ def decode_quote(data: Any) -> PriceQuote:
     """A price quote body as :class:`PriceQuote`: the converter's result, at a third of its cost
     when every field is an int or null (one is decoded per quote)."""
     if QUOTE_FAST_PATH and type(data) is dict:
-        get = data.get
-        a, b, c, d, e = (
-            get("original_price"),
-            get("final_price"),
-            get("discount_percent"),
-            get("addons_price"),
-            get("total_with_addons"),
-        )
+        a, b, c, d, e = map(data.get, _QUOTE_FIELDS)
         # type() rather than isinstance(), as in the strict hooks: True is no price.
         if (
             (a is None or type(a) is int)

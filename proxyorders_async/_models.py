@@ -107,14 +107,12 @@ def _plain_text(value: str) -> bool:
 # model per call. Anything else goes to the full check, which accepts or names the problem.
 def _non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     # An ASCII str (a flag check) cannot hold a lone surrogate; only blank ones are refused.
-    if type(value) is not str or not value.isascii() or not value or value.isspace():
+    if type(value) is not str or not _plain_text(value):
         check_str(attribute.name, value)
 
 
 def _optional_str(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (
-        type(value) is not str or not value.isascii() or not value or value.isspace()
-    ):
+    if value is not None and (type(value) is not str or not _plain_text(value)):
         check_optional_str(attribute.name, value)
 
 

@@ -77,20 +77,19 @@ class QuoteSharer:
             except _LeaderGone:
                 fetch = late_fetch or fetch  # the fetching caller was cancelled: fetch anew
         # Lead: fetch in this task (no extra task per call: this is a fan-out's hot path).
-        flight = mine
         try:
             result = await fetch(request)
         except BaseException as exc:
             del inflight[key]
-            shared = flight.shared
+            shared = mine.shared
             if shared is not None:
                 cancelled = isinstance(exc, asyncio.CancelledError)
                 shared.set_exception(_LeaderGone() if cancelled else exc)
                 shared.exception()  # retrieved: every waiter may have given up, and that is fine
             raise
         del inflight[key]
-        if flight.shared is not None:
-            flight.shared.set_result(result)
+        if mine.shared is not None:
+            mine.shared.set_result(result)
         if self.ttl is not None:
             cache = self._cache
             cache[request] = (asyncio.get_running_loop().time() + self.ttl, result)
