@@ -28,6 +28,7 @@ from ._endpoints import CALCULATE, Endpoint, Request
 from ._exceptions import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
@@ -47,7 +48,7 @@ from ._protocol import (
     normalize_base_url,
 )
 from ._quotes import Fetch, QuoteSharer
-from ._raw import CAPTURE, Capture, RawResponseClient, last_headers, note_response
+from ._raw import CAPTURE, Capture, RawResponseClient, safe_headers
 from ._redact import Redactor
 from ._retry import Decision, Failure, RetryPolicy, Safety, decide, parse_retry_after
 from ._session_config import SessionSettings, check_session_settings
@@ -112,11 +113,6 @@ class _Options:
     # hash (quote sharing groups callers by options) but still compared.
     extra_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
     extra_query: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
-
-
-# What an answer said besides its status and body: reason phrase, Retry-After (both read on
-# error statuses only) and headers. A tuple: one is made on every call's path.
-_Answered = tuple[str, "float | None", "Mapping[str, str] | None"]
 
 
 class _State(enum.Enum):
@@ -256,14 +252,6 @@ class _Core:
         return ClientClosedError(
             f"the aiohttp session given to ProxyOrdersClient was closed{where}"
         )
-
-    def free_slot(self) -> bool:
-        """Take a free connection slot at once if there is one (no wait, no queue jumping).
-
-        Only right after :meth:`session_for_request` found the client open, in the same step.
-        """
-        assert self.slots is not None  # session_for_request() made it
-        return self.slots.try_acquire()
 
     async def acquire_slot(self, timeout: float | None) -> bool:
         """Wait for a free connection slot; False if ``timeout`` seconds pass first.
@@ -731,116 +719,133 @@ class ProxyOrdersClient:
     async def _send(self, request: Request[T]) -> T:
         """Perform ``request`` with retries and return its decoded response.
 
-        The call records its responses in a :class:`~._raw.Capture` of its own (errors and raw
-        responses read it), handed on to an enclosing raw call if any.
+        Each attempt's connection slot is taken, and the client's 429 gate and rate bucket
+        passed, before its timeout starts: waiting for them sends nothing, so only the deadline
+        bounds those waits. The call records its last response in a :class:`~._raw.Capture` of
+        its own (its errors read it), handed on to an enclosing raw call if any.
         """
-        outer = CAPTURE.get()
-        capture = Capture()
-        token = CAPTURE.set(capture)
-        try:
-            target, shown = request.target(self._core.base_url)
-            if self._options.extra_query:
-                target = add_extra_query(target, self._options.extra_query)
-                shown = str(target)
-            try:
-                data, status, attempts = await self._request(
-                    request.endpoint, target, shown, request.body
-                )
-            except APIError as exc:
-                # Some aiohttp versions (3.10) leave their parser error as the exception being
-                # handled when a failure reaches us; it would be chained to ours and print the
-                # unredacted text (an echoed token) in every traceback.
-                exc.__context__ = None
-                self._core.redactor.error(exc)
-                raise
-            return self._decoded(request, data, status, attempts, shown)
-        finally:
-            CAPTURE.reset(token)
-            if outer is not None:
-                outer.take(capture)
-
-    def _decoded(self, request: Request[T], data: Any, status: int, attempts: int, shown: str) -> T:
-        """``request``'s result from its answer's ``data``; a wrong shape is a typed error."""
+        core, options = self._core, self._options
         endpoint, json_body = request.endpoint, request.body
+        url, shown = request.target(core.base_url)
+        if options.extra_query:
+            url = add_extra_query(url, options.extra_query)
+            shown = str(url)
+        capture = Capture(core.redact)
         try:
-            return request.decode(data, shown)
+            session = core.session_for_request()
+            slots = core.slots
+            assert slots is not None  # session_for_request() made it
+            body: bytes | None = None
+            if json_body is not None:
+                body = json.dumps(json_body, separators=(",", ":")).encode()
+            loop = asyncio.get_running_loop()
+            deadline_at = None if options.deadline is None else loop.time() + options.deadline
+            attempt = 0
+            while True:
+                attempt += 1
+                remaining = None if deadline_at is None else deadline_at - loop.time()
+                # The first attempt takes a free slot at once (the common case: the client was
+                # just found open); a retry, or a call finding every slot taken, waits for one.
+                if not (attempt == 1 and slots.try_acquire()) and not await core.acquire_slot(
+                    remaining
+                ):
+                    raise self._deadline_error(endpoint, shown, attempt - 1, waiting=_FOR_SLOT)
+                if core.pressure.active:  # a 429 closed the gate, or rate_limit= is set
+                    await self._admit(endpoint, shown, attempt, deadline_at)
+                seconds, timeout = options.timeout, options.client_timeout
+                if deadline_at is not None:
+                    seconds = min(seconds, deadline_at - loop.time())
+                    if seconds <= 0:
+                        core.release_slot()
+                        raise self._deadline_error(endpoint, shown, attempt - 1)
+                    timeout = _attempt_timeout(seconds, options.connect_timeout)
+                try:
+                    outcome = await self._attempt(
+                        session, endpoint, url, shown, body, timeout, seconds, attempt, capture
+                    )
+                except asyncio.CancelledError:
+                    self._cancelled_in_flight(endpoint, shown)
+                    raise
+                if outcome.error is None:  # a success
+                    break
+                delay = self._after_failure(outcome, request, shown, attempt, capture, deadline_at)
+                await core.pause(delay)
+        except APIError as exc:
+            # Some aiohttp versions (3.10) leave their parser error as the exception being
+            # handled when a failure reaches us; it would be chained to ours and print the
+            # unredacted text (an echoed token) in every traceback.
+            exc.__context__ = None
+            core.redactor.error(exc)
+            raise
+        finally:
+            outer = CAPTURE.get()
+            if outer is not None:  # a raw call encloses this one
+                outer.take(capture)
+        return self._decoded(request, outcome, attempt, shown, capture)
+
+    def _after_failure(
+        self,
+        outcome: Outcome,
+        request: Request[Any],
+        shown: str,
+        attempt: int,
+        capture: Capture,
+        deadline_at: float | None,
+    ) -> float:
+        """Seconds to wait before retrying a failed attempt, or the error that ends the call."""
+        core, endpoint = self._core, request.endpoint
+        failure, error = outcome.failure, outcome.error
+        assert failure is not None and error is not None  # a failed attempt carries both
+        decision = decide(
+            failure, endpoint.safety, attempt=attempt, max_retries=self._options.max_retries
+        )
+        if decision is Decision.UNKNOWN_OUTCOME:
+            status = getattr(error, "status", None)
+            cause = self._closed_during(endpoint, shown, error) if core.closing else error
+            raise self._unknown_outcome(
+                endpoint, shown, attempt, request.body, status, capture
+            ) from cause
+        if core.closing and failure not in (Failure.FINAL, Failure.INVALID):
+            # No answer because the client (or its session) closed: never retried.
+            raise self._closed_during(endpoint, shown, error)
+        if decision is Decision.RAISE:
+            raise error
+        delay = self._retry_delay(error, outcome.retry_after, attempt, deadline_at)
+        if delay is None:
+            raise error
+        return delay
+
+    def _decoded(
+        self, request: Request[T], outcome: Outcome, attempts: int, shown: str, capture: Capture
+    ) -> T:
+        """``request``'s result from its answer's data; a wrong shape is a typed error."""
+        data = outcome.data
+        try:
+            if request.decode_at is not None:
+                return request.decode_at(data, shown)
+            return request.endpoint.decode(data)
         except APIStatusError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
-            exc.headers = last_headers() or exc.headers
+            exc.headers = capture.safe_headers() or exc.headers
             raise self._core.redactor.error(exc) from None
         except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            endpoint = request.endpoint
             error = invalid_body(
                 f"response does not match the API schema: {describe_error(exc)}",
-                status=status,
+                status=outcome.status,
                 body=hide_passwords(data),  # a malformed profile or sub-user answer
                 method=endpoint.method,
                 url=shown,
                 attempts=attempts,
             )
             self._core.redactor.error(error)
-            error.headers = last_headers() or error.headers
+            error.headers = capture.safe_headers() or error.headers
             if endpoint.safety is not Safety.IDEMPOTENT:
-                unknown = self._unknown_outcome(endpoint, shown, attempts, json_body, status)
+                unknown = self._unknown_outcome(
+                    endpoint, shown, attempts, request.body, outcome.status, capture
+                )
                 raise self._core.redactor.error(unknown) from error
             # Not chained to ``exc``: its text quotes the body unmasked (the message has it).
             raise error from None
-
-    async def _request(
-        self, endpoint: Endpoint[Any], url: URL, shown: str, json_body: Any
-    ) -> tuple[Any, int, int]:
-        """Attempt ``endpoint`` until one attempt succeeds or :func:`decide` says stop.
-
-        Returns ``(data, status, attempts)``. Each attempt's connection slot is taken, and the
-        client's 429 gate and rate bucket passed, before its timeout starts: waiting for them
-        sends nothing, so only the deadline bounds those waits.
-        """
-        core, options = self._core, self._options
-        session = core.session_for_request()
-        body = None if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
-        loop = asyncio.get_running_loop()
-        deadline_at = None if options.deadline is None else loop.time() + options.deadline
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = None if deadline_at is None else deadline_at - loop.time()
-            # The first attempt takes a free slot at once (the common case: the client was just
-            # found open); a retry, or a call finding every slot taken, waits for one.
-            if not (attempt == 1 and core.free_slot()) and not await core.acquire_slot(remaining):
-                raise self._deadline_error(endpoint, shown, attempt - 1, waiting=_FOR_SLOT)
-            if core.pressure.active:  # a 429 closed the gate, or rate_limit= is set
-                await self._admit(endpoint, shown, attempt, deadline_at)
-            seconds, timeout = options.timeout, options.client_timeout
-            if deadline_at is not None:
-                seconds = min(seconds, deadline_at - loop.time())
-                if seconds <= 0:
-                    core.release_slot()
-                    raise self._deadline_error(endpoint, shown, attempt - 1)
-                timeout = _attempt_timeout(seconds, options.connect_timeout)
-            try:
-                outcome = await self._attempt(
-                    session, endpoint, url, shown, body, timeout, seconds, attempt
-                )
-            except asyncio.CancelledError:
-                self._cancelled_in_flight(endpoint, shown)
-                raise
-            failure, error = outcome.failure, outcome.error
-            if failure is None or error is None:  # a success carries neither
-                return outcome.data, outcome.status, attempt
-            decision = decide(
-                failure, endpoint.safety, attempt=attempt, max_retries=options.max_retries
-            )
-            if decision is Decision.UNKNOWN_OUTCOME:
-                status = getattr(error, "status", None)
-                cause = self._closed_during(endpoint, shown, error) if core.closing else error
-                raise self._unknown_outcome(endpoint, shown, attempt, json_body, status) from cause
-            if core.closing and failure not in (Failure.FINAL, Failure.INVALID):
-                # No answer because the client (or its session) closed: never retried.
-                raise self._closed_during(endpoint, shown, error)
-            if decision is Decision.RAISE:
-                raise error
-            delay = self._retry_delay(error, outcome.retry_after, attempt, deadline_at)
-            if delay is None:
-                raise error
-            await core.pause(delay)
 
     async def _admit(
         self, endpoint: Endpoint[Any], shown: str, attempt: int, deadline_at: float | None
@@ -866,14 +871,18 @@ class ProxyOrdersClient:
         timeout: aiohttp.ClientTimeout,
         seconds: float,
         attempt: int,
+        capture: Capture,
     ) -> Outcome:
         """One HTTP exchange, holding the slot the caller took; gives the slot back, always.
 
         ``seconds`` is ``timeout``'s total, for messages. Failures are returned, not raised, so
         the caller decides about retrying; anything unexpected propagates. An endpoint without
         ``auth`` is sent without the API key; one without ``json_answer`` takes any 2xx body.
+        A complete answer is recorded in ``capture``.
         """
         core = self._core
+        slots = core.slots
+        assert slots is not None  # the caller holds one of its slots
         loop = asyncio.get_running_loop()
         method = endpoint.method
         headers: Mapping[str, str] = core.headers if body is None else core.json_headers
@@ -934,16 +943,23 @@ class ProxyOrdersClient:
                     elapsed_ms,
                     attempt,
                 )
-            outcome = self._interpret(
-                endpoint,
-                status,
-                raw,
-                (reason, retry_after, response_headers),
-                shown=shown,
-                attempt=attempt,
-            )
+            if endpoint.json_answer or not 200 <= status < 300:
+                outcome = interpret_response(
+                    status,
+                    raw,
+                    reason=reason,
+                    retry_after=retry_after,
+                    method=method,
+                    url=shown,
+                    attempts=attempt,
+                )
+            else:
+                outcome = Outcome(None, status)  # a health probe: any 2xx body will do
+            capture.record(status, response_headers, method, shown, attempt)
+            if isinstance(outcome.error, (APIStatusError, APIResponseValidationError)):
+                outcome.error.headers = safe_headers(response_headers, core.redact)
         finally:
-            core.release_slot()
+            slots.release()
         if outcome.error is not None:
             # Masked again once decoded: the reason phrase, JSON escapes, parser excerpts.
             core.redactor.error(outcome.error)
@@ -958,39 +974,6 @@ class ProxyOrdersClient:
         if self._options.extra_headers:
             headers = with_extra(headers, self._options.extra_headers)
         return headers
-
-    def _interpret(
-        self,
-        endpoint: Endpoint[Any],
-        status: int,
-        raw: bytes,
-        answered: _Answered,
-        *,
-        shown: str,
-        attempt: int,
-    ) -> Outcome:
-        """What a complete answer means (pure, but for recording it for raw responses)."""
-        reason, retry_after, headers = answered
-        if not endpoint.json_answer and 200 <= status < 300:
-            outcome = Outcome(None, status)  # a health probe: any 2xx body will do
-        else:
-            outcome = interpret_response(
-                status,
-                raw,
-                reason=reason,
-                retry_after=retry_after,
-                method=endpoint.method,
-                url=shown,
-                attempts=attempt,
-            )
-        return note_response(
-            outcome,
-            headers,
-            self._core.redact,
-            method=endpoint.method,
-            url=shown,
-            attempt=attempt,
-        )
 
     def _closed_during(
         self, endpoint: Endpoint[Any], shown: str, error: APIError
@@ -1086,7 +1069,12 @@ class ProxyOrdersClient:
 
     @staticmethod
     def _unknown_outcome(
-        endpoint: Endpoint[Any], url: str, attempts: int, request: Any, status: int | None
+        endpoint: Endpoint[Any],
+        url: str,
+        attempts: int,
+        request: Any,
+        status: int | None,
+        capture: Capture,
     ) -> OutcomeUnknownError:
         what = f"HTTP {status}" if status is not None else "no usable response"
         charges = endpoint.safety is Safety.CHARGES
@@ -1101,7 +1089,7 @@ class ProxyOrdersClient:
             request=request,
             status=status,
             advice=endpoint.advice,
-            headers=None if status is None else last_headers(),
+            headers=None if status is None else capture.safe_headers(),
         )
 
 

@@ -18,9 +18,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._backpressure import Backpressure
 from ._endpoints import Request
-from ._exceptions import APIError, APIResponseValidationError, APIStatusError
+from ._exceptions import APIError
 from ._models import PriceQuote, QuoteRequest
-from ._protocol import Outcome
 from ._quotes import Fetch, QuoteSharer
 from ._retry import Safety
 from ._transport import Transport
@@ -82,23 +81,46 @@ class RawResponse(Generic[T]):
 
 
 class Capture:
-    """The last response one ``send`` received: what :class:`RawResponse` and errors need."""
+    """The last response one ``send`` received: what :class:`RawResponse` and errors need.
+
+    ``redact`` masks the API key of the client that sent it in the headers' values. The
+    headers are aiohttp's immutable view: kept by reference, copied (and masked) only when an
+    error or a raw response needs them.
+    """
 
     __slots__ = ("attempts", "headers", "method", "redact", "status", "url")
 
-    def __init__(self) -> None:
+    def __init__(self, redact: Callable[[str], str] = str) -> None:
         self.status = 0
         self.headers: Mapping[str, str] | None = None
         self.url = ""
         self.method = ""
         self.attempts = 0
-        self.redact: Callable[[str], str] = str
+        self.redact = redact
+
+    def record(
+        self, status: int, headers: Mapping[str, str], method: str, url: str, attempt: int
+    ) -> None:
+        """Note one complete response, the last so far."""
+        self.status, self.headers, self.method, self.url, self.attempts = (
+            status,
+            headers,
+            method,
+            url,
+            attempt,
+        )
 
     def take(self, other: Capture) -> None:
         """Copy what ``other`` (a finished inner send) recorded, if it received anything."""
         if other.attempts:
             for name in self.__slots__:
                 setattr(self, name, getattr(other, name))
+
+    def safe_headers(self) -> CIMultiDictProxy[str] | None:
+        """The masked headers of the last response, if one arrived."""
+        if self.headers is None:
+            return None
+        return safe_headers(self.headers, self.redact)
 
     def response(self, parsed: T) -> RawResponse[T]:
         """The raw response of the recorded exchange around ``parsed``."""
@@ -117,38 +139,7 @@ class Capture:
 CAPTURE: contextvars.ContextVar[Capture | None] = contextvars.ContextVar(
     "proxyorders_async_capture", default=None
 )
-
-
-def note_response(
-    outcome: Outcome,
-    headers: Mapping[str, str] | None,
-    redact: Callable[[str], str],
-    *,
-    method: str,
-    url: str,
-    attempt: int,
-) -> Outcome:
-    """Record one complete response for the current call and give its error the headers.
-
-    ``headers`` is aiohttp's immutable header view: kept by reference, copied (and masked)
-    only when an error or a raw response needs it.
-    """
-    error = outcome.error
-    if isinstance(error, (APIStatusError, APIResponseValidationError)):
-        error.headers = safe_headers(headers, redact)
-    capture = CAPTURE.get()
-    if capture is not None:
-        capture.status, capture.headers, capture.redact = outcome.status, headers, redact
-        capture.url, capture.method, capture.attempts = url, method, attempt
-    return outcome
-
-
-def last_headers() -> CIMultiDictProxy[str] | None:
-    """The masked headers of the current call's last response, if one arrived."""
-    capture = CAPTURE.get()
-    if capture is None or capture.headers is None:
-        return None
-    return safe_headers(capture.headers, capture.redact)
+"""The capture of the raw call being made in this context, if any."""
 
 
 async def raw_call(call: Callable[[], Awaitable[T]]) -> RawResponse[T]:
