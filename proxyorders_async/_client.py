@@ -1096,10 +1096,13 @@ class ProxyOrdersClient:
 class _ClientTransport:
     """The client as its resources see it: a :class:`~._transport.Transport`."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "quote", "send")
 
     def __init__(self, client: ProxyOrdersClient) -> None:
         self._client = client
+        # The client's own methods, bound once: no extra frame on every call's path.
+        self.quote: Callable[[QuoteRequest, Fetch], Awaitable[PriceQuote]] = client._quote
+        self.send: Callable[[Request[Any]], Coroutine[Any, Any, Any]] = client._send
 
     @property
     def base_url(self) -> URL:
@@ -1113,12 +1116,5 @@ class _ClientTransport:
     def pressure(self) -> Backpressure:
         return self._client._core.pressure
 
-    # Plain methods handing back the client's awaitables: no extra frame on every call's path.
-    def quote(self, request: QuoteRequest, fetch: Fetch) -> Awaitable[PriceQuote]:
-        return self._client._quote(request, fetch)
-
     def scrub(self, error: APIError) -> APIError:
         return self._client._core.redactor.error(error)
-
-    def send(self, request: Request[T]) -> Coroutine[Any, Any, T]:
-        return self._client._send(request)

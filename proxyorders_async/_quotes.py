@@ -24,12 +24,13 @@ Fetch = Callable[[QuoteRequest], Awaitable[PriceQuote]]
 
 
 class _Flight:
-    """A quote being fetched; ``shared`` is made only once an identical caller joins (most
-    quotes have no twin, and then no future is made)."""
+    """A quote being fetched under ``group``'s settings; ``shared`` is made only once an
+    identical caller joins (most quotes have no twin, and then no future is made)."""
 
-    __slots__ = ("shared",)
+    __slots__ = ("group", "shared")
 
-    def __init__(self) -> None:
+    def __init__(self, group: Hashable) -> None:
+        self.group = group
         self.shared: asyncio.Future[PriceQuote] | None = None
 
 
@@ -44,7 +45,9 @@ class QuoteSharer:
 
     def __init__(self, ttl: float | None) -> None:
         self.ttl = ttl
-        self._inflight: dict[tuple[QuoteRequest, Hashable], _Flight] = {}
+        # Keyed by the request alone (its hash is cached): a quote in flight under other
+        # settings is fetched apart, unshared, which is rare and costs nothing when it is not.
+        self._inflight: dict[QuoteRequest, _Flight] = {}
         self._cache: OrderedDict[QuoteRequest, tuple[float, PriceQuote]] = OrderedDict()
 
     async def get(
@@ -64,11 +67,12 @@ class QuoteSharer:
             hit = self._cache.get(request)
             if hit is not None and hit[0] > asyncio.get_running_loop().time():
                 return hit[1]
-        key = (request, group)
-        inflight, mine = self._inflight, _Flight()
-        # One lookup that also claims the quote when nobody is fetching it: the key is hashed
-        # twice per quote (here and when the fetch is over), not three times.
-        while (flight := inflight.setdefault(key, mine)) is not mine:
+        inflight, mine = self._inflight, _Flight(group)
+        # One lookup that also claims the quote when nobody is fetching it: the request is
+        # looked up twice per quote (here and when the fetch is over), not three times.
+        while (flight := inflight.setdefault(request, mine)) is not mine:
+            if flight.group is not group and flight.group != group:
+                return await fetch(request)  # fetched under other settings: never shared
             if flight.shared is None:  # the first to join makes the future the leader settles
                 flight.shared = asyncio.get_running_loop().create_future()
             try:
@@ -80,14 +84,14 @@ class QuoteSharer:
         try:
             result = await fetch(request)
         except BaseException as exc:
-            del inflight[key]
+            del inflight[request]
             shared = mine.shared
             if shared is not None:
                 cancelled = isinstance(exc, asyncio.CancelledError)
                 shared.set_exception(_LeaderGone() if cancelled else exc)
                 shared.exception()  # retrieved: every waiter may have given up, and that is fine
             raise
-        del inflight[key]
+        del inflight[request]
         if mine.shared is not None:
             mine.shared.set_result(result)
         if self.ttl is not None:

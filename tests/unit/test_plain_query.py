@@ -39,6 +39,15 @@ def test_plain_text_takes_the_fast_path_and_anything_else_defers_to_yarl() -> No
     )
     for odd in ("a+b", "a&b", "é", "50%", "a=b", "a/b", "x\ty", "a#b"):
         assert _plain_query((("k", odd),)) is None
+        assert _plain_query(((odd, "v"),)) is None
+    # Separators hidden inside names and values cannot pass for pairs of their own.
+    for pairs in (
+        (("a=b", "c&d"),),
+        (("a", "b&c=d"),),
+        (("a&b", "c"), ("d", "e=f")),
+        (("a", ""), ("=", "")),
+    ):
+        assert _plain_query(pairs) is None
 
 
 def test_a_quote_url_is_the_one_yarl_builds() -> None:
