@@ -13,7 +13,7 @@ import random
 import ssl as ssl_module
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, TypeVar, overload
+from typing import Any, NoReturn, TypeVar, overload
 
 import aiohttp
 import attrs
@@ -201,7 +201,8 @@ class _Core:
             self._bind()
         session = self.session
         assert session is not None  # _bind() made or checked it
-        if session.closed:
+        # An owned session is closed only by close(), which marks the client CLOSED first.
+        if not self.owns_session and session.closed:
             raise self.closed_error()
         self.state = _State.OPENED
         return session
@@ -306,6 +307,16 @@ class _Core:
             self.shut()
             raise self.closed_error()
 
+
+# What a decoder raises for an answer of the wrong shape (APIStatusError: its own answer).
+_UNDECODABLE = (
+    APIStatusError,
+    cattrs.BaseValidationError,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+)
 
 _FOR_SLOT = "for a free connection"
 _FOR_GATE = "for the API's rate limit (a 429's Retry-After, or rate_limit=)"
@@ -733,12 +744,11 @@ class ProxyOrdersClient:
         capture = Capture(core.redact)
         try:
             session = core.session_for_request()
-            slots = core.slots
-            assert slots is not None  # session_for_request() made it
+            slots, loop = core.slots, core.loop  # the running loop: session_for_request() said so
+            assert slots is not None and loop is not None
             body: bytes | None = None
             if json_body is not None:
                 body = json.dumps(json_body, separators=(",", ":")).encode()
-            loop = asyncio.get_running_loop()
             deadline_at = None if options.deadline is None else loop.time() + options.deadline
             attempt = 0
             while True:
@@ -781,7 +791,13 @@ class ProxyOrdersClient:
             outer = CAPTURE.get()
             if outer is not None:  # a raw call encloses this one
                 outer.take(capture)
-        return self._decoded(request, outcome, attempt, shown, capture)
+        data = outcome.data
+        try:
+            if request.decode_at is not None:
+                return request.decode_at(data, shown)
+            return endpoint.decode(data)
+        except _UNDECODABLE as exc:
+            self._decode_failed(request, outcome, attempt, shown, capture, exc)
 
     def _after_failure(
         self,
@@ -815,37 +831,37 @@ class ProxyOrdersClient:
             raise error
         return delay
 
-    def _decoded(
-        self, request: Request[T], outcome: Outcome, attempts: int, shown: str, capture: Capture
-    ) -> T:
-        """``request``'s result from its answer's data; a wrong shape is a typed error."""
-        data = outcome.data
-        try:
-            if request.decode_at is not None:
-                return request.decode_at(data, shown)
-            return request.endpoint.decode(data)
-        except APIStatusError as exc:  # a decoder's own answer (an unknown sub-user's empty list)
+    def _decode_failed(
+        self,
+        request: Request[Any],
+        outcome: Outcome,
+        attempts: int,
+        shown: str,
+        capture: Capture,
+        exc: Exception,
+    ) -> NoReturn:
+        """Raise the typed error of an answer its decoder refused with ``exc`` (being handled)."""
+        if isinstance(exc, APIStatusError):  # a decoder's own answer (an unknown sub-user's)
             exc.headers = capture.safe_headers() or exc.headers
             raise self._core.redactor.error(exc) from None
-        except (cattrs.BaseValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            endpoint = request.endpoint
-            error = invalid_body(
-                f"response does not match the API schema: {describe_error(exc)}",
-                status=outcome.status,
-                body=hide_passwords(data),  # a malformed profile or sub-user answer
-                method=endpoint.method,
-                url=shown,
-                attempts=attempts,
+        endpoint = request.endpoint
+        error = invalid_body(
+            f"response does not match the API schema: {describe_error(exc)}",
+            status=outcome.status,
+            body=hide_passwords(outcome.data),  # a malformed profile or sub-user answer
+            method=endpoint.method,
+            url=shown,
+            attempts=attempts,
+        )
+        self._core.redactor.error(error)
+        error.headers = capture.safe_headers() or error.headers
+        if endpoint.safety is not Safety.IDEMPOTENT:
+            unknown = self._unknown_outcome(
+                endpoint, shown, attempts, request.body, outcome.status, capture
             )
-            self._core.redactor.error(error)
-            error.headers = capture.safe_headers() or error.headers
-            if endpoint.safety is not Safety.IDEMPOTENT:
-                unknown = self._unknown_outcome(
-                    endpoint, shown, attempts, request.body, outcome.status, capture
-                )
-                raise self._core.redactor.error(unknown) from error
-            # Not chained to ``exc``: its text quotes the body unmasked (the message has it).
-            raise error from None
+            raise self._core.redactor.error(unknown) from error
+        # Not chained to ``exc``: its text quotes the body unmasked (the message has it).
+        raise error from None
 
     async def _admit(
         self, endpoint: Endpoint[Any], shown: str, attempt: int, deadline_at: float | None
@@ -881,9 +897,8 @@ class ProxyOrdersClient:
         A complete answer is recorded in ``capture``.
         """
         core = self._core
-        slots = core.slots
-        assert slots is not None  # the caller holds one of its slots
-        loop = asyncio.get_running_loop()
+        slots, loop = core.slots, core.loop  # the caller holds a slot, in the client's loop
+        assert slots is not None and loop is not None
         method = endpoint.method
         headers: Mapping[str, str] = core.headers if body is None else core.json_headers
         if not endpoint.auth or self._options.extra_headers:

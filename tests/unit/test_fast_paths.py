@@ -10,6 +10,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import cattrs
 import pytest
 from hypothesis import given, settings
@@ -252,4 +253,11 @@ def test_decode_quote_equals_the_converter(data: Any) -> None:
         assert type(fast) is type(slow)
         assert str(fast) == str(slow)
     else:
+        # Built slot by slot, it is still the frozen model the converter makes.
+        assert type(fast) is PriceQuote
         assert fast == slow
+        assert hash(fast) == hash(slow)
+        assert repr(fast) == repr(slow)
+        assert attrs.asdict(fast) == attrs.asdict(slow)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            fast.final_price = 1

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
+from proxyorders_async import Addon, InvalidArgumentError
 from proxyorders_async._endpoints import CALCULATE, Endpoint, Query, _plain_query
 from proxyorders_async._models import QuoteRequest
 
@@ -59,4 +60,54 @@ def test_a_quote_url_is_the_one_yarl_builds() -> None:
         "https://api.example.test/prefix/user/api/orders/calculate"
         "?product=Datacenter+Proxy&location=DE&cycle=monthly&quantity=3"
     )
-    assert target == yarl_target(BASES[1], request.path, request.query)
+    assert target == yarl_target(BASES[1], request.path, tuple(QUOTE.to_params().items()))
+
+
+QUOTE = QuoteRequest(product="Datacenter Proxy", location="DE", cycle="monthly", quantity=3)
+# Every kind of character a quote's text may hold, separators and escapes included.
+QUOTE_TEXT = st.text(alphabet=string.printable + "éü€\u00a0+&=%#?/;", min_size=1, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    product=QUOTE_TEXT,
+    location=st.none() | QUOTE_TEXT,
+    cycle=st.none() | QUOTE_TEXT,
+    quantity=st.none() | st.integers(min_value=1, max_value=2**40),
+    promo_code=st.none() | QUOTE_TEXT,
+)
+def test_a_quote_is_encoded_as_yarl_encodes_its_pairs(
+    product: str,
+    location: str | None,
+    cycle: str | None,
+    quantity: int | None,
+    promo_code: str | None,
+) -> None:
+    try:
+        quote = QuoteRequest(
+            product=product,
+            location=location,
+            cycle=cycle,
+            quantity=quantity,
+            promo_code=promo_code,
+        )
+    except InvalidArgumentError:
+        return  # refused before any request: nothing to encode
+    request = CALCULATE.request(request=quote)
+    for base in BASES:
+        target, shown = request.target(base)
+        expected = yarl_target(base, request.path, tuple(quote.to_params().items()))
+        assert target == expected
+        assert shown == str(expected) == str(target)
+        assert target.query == expected.query
+
+
+def test_a_quote_of_plain_text_is_encoded_by_the_sdk_and_anything_else_by_yarl() -> None:
+    assert CALCULATE.request(request=QUOTE).query == (
+        "product=Datacenter+Proxy&location=DE&cycle=monthly&quantity=3"
+    )
+    for odd in ("a&b", "a=b", "50%", "é", "a+b", "x/y"):
+        request = CALCULATE.request(request=QuoteRequest(product="Datacenter Proxy", location=odd))
+        assert request.query == (("product", "Datacenter Proxy"), ("location", odd))
+    with_addons = QuoteRequest(product="Datacenter Proxy", addons=[Addon("p0f_slots", 5)])
+    assert isinstance(CALCULATE.request(request=with_addons).query, tuple)
