@@ -39,6 +39,7 @@ from .._models import (
     PurchaseRequest,
     PurchaseResult,
     QuoteRequest,
+    quote_request,
 )
 from .._models_addons import SignatureUpdate
 from .._models_export import ExportProgress, ExportSummary
@@ -125,14 +126,7 @@ class OrdersResource(Resource):
         addons: Iterable[Addon] | None = None,
     ) -> PriceQuote:
         """Quote a price in cents without buying; same validation rules as a purchase."""
-        request = QuoteRequest(
-            product=product,
-            location=location,
-            cycle=cycle,
-            quantity=quantity,
-            promo_code=promo_code,
-            addons=addons,  # type: ignore[arg-type,unused-ignore]  # converted to a tuple
-        )
+        request = quote_request(product, location, cycle, quantity, promo_code, addons)
         return await self._transport.quote(request, self._fetch_quote)
 
     async def quote(self, request: QuoteRequest) -> PriceQuote:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxyorders_async import QuoteRequest
+from proxyorders_async import Addon, QuoteRequest
+from proxyorders_async._models import QUOTE_REQUEST_SETTERS, quote_request
 from proxyorders_async._validation import check_int, check_optional_str, check_str
 
 TEXT = st.one_of(
@@ -77,3 +79,49 @@ def test_each_field_alone(field: str, value: Any) -> None:
         fields["promo_code"],
     )  # fmt: skip
     assert got == expected
+
+
+def test_quote_requests_are_built_slot_by_slot() -> None:
+    # Fails when QuoteRequest changes shape: quote_request() then calls the class (slower).
+    assert QUOTE_REQUEST_SETTERS is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.just("Datacenter Proxy"), TEXT, ANY), OPTIONAL, OPTIONAL, QUANTITY, OPTIONAL)
+def test_quote_request_builds_what_the_class_builds(
+    product: Any, location: Any, cycle: Any, quantity: Any, promo: Any
+) -> None:
+    """calculate()'s constructor: the same object, hash, repr and errors as the class call."""
+    outcomes: list[Any] = []
+    for build in (quote_request, QuoteRequest):
+        try:
+            if build is QuoteRequest:
+                made: Any = QuoteRequest(
+                    product=product,
+                    location=location,
+                    cycle=cycle,
+                    quantity=quantity,
+                    promo_code=promo,
+                )
+            else:
+                made = quote_request(product, location, cycle, quantity, promo)
+        except Exception as exc:
+            made = f"{type(exc).__name__}: {exc}"
+        outcomes.append(made)
+    fast, made = outcomes
+    if isinstance(made, str):
+        assert fast == made
+        return
+    assert type(fast) is QuoteRequest
+    assert fast == made
+    assert hash(fast) == hash(made)
+    assert repr(fast) == repr(made)
+    assert fast.to_params() == made.to_params()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.product = "x"  # type: ignore[misc]
+
+
+def test_quote_request_with_addons_goes_through_the_class() -> None:
+    made = quote_request("Datacenter Proxy", addons=[Addon("p0f_slots", 2)])
+    assert made == QuoteRequest(product="Datacenter Proxy", addons=(Addon("p0f_slots", 2),))
+    assert made.addons == (Addon("p0f_slots", 2),)
