@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     sizes = SIZES[args.sizes or ("quick" if args.quick else "full")]
     if args.rounds:
-        sizes = dataclasses.replace(sizes, rounds=args.rounds)
+        sizes = dataclasses.replace(sizes, rounds=args.rounds, overhead_rounds=args.rounds)
     names = args.scenario or list(SCENARIOS)
     print(f"proxyorders_async benchmarks ({sizes.label} sizes): {machine_note()}")
     missing: list[str] = []

@@ -154,6 +154,10 @@ CONVERTER = make_converter()
 # offending field): results and errors are the converter's, only the common case is cheaper.
 
 
+first_loads: Callable[[bytes], Any] = _orjson_loads or json.loads
+"""The first parser :func:`loads_json` tries; the stdlib decides whatever it refuses."""
+
+
 def loads_json(body: bytes) -> Any:
     """Parse a response body: with orjson when installed, else (or when it refuses) the stdlib.
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from yarl import URL
 
-from ._converters import loads_json
+from ._converters import first_loads
 from ._exceptions import (
     APIError,
     APIResponseValidationError,
@@ -305,7 +305,10 @@ def interpret_response(
         )
         return Outcome(None, status, failure, error, retry_after)
     try:
-        data = loads_json(raw)
+        try:
+            data = first_loads(raw)  # loads_json, written out: one is parsed per call
+        except ValueError:
+            data = json.loads(raw)  # what orjson refuses, the stdlib decides
     except (ValueError, RecursionError):  # RecursionError: nesting bombs
         # Likely cut short in transit: LOST, so reads retry and purchases report unknown outcome.
         text = raw.decode("utf-8", errors="replace")

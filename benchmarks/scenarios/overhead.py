@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from types import ModuleType
 from typing import Any
 
@@ -42,7 +43,9 @@ async def _overhead(server: EmulatorProcess, sizes: Sizes, notes: list[str]) -> 
         return len(await module.quotes_sequential(http, params))
 
     impls = contenders(server, notes, sdk={SDK: sdk}, raw=raw, peer=peer)
-    return await measure(impls, sizes, sizes.calls)
+    return await measure(
+        impls, dataclasses.replace(sizes, rounds=sizes.overhead_rounds), sizes.calls
+    )
 
 
 def scenario_overhead(sizes: Sizes) -> Result:
@@ -61,7 +64,8 @@ def scenario_overhead(sizes: Sizes) -> Result:
     )
     return Result(
         "overhead",
-        f"{sizes.calls:,} sequential calculate calls, 0 ms server latency",
+        f"{sizes.calls:,} sequential calculate calls, 0 ms server latency, "
+        f"median of {sizes.overhead_rounds} rounds",
         headers,
         rows,
         verdicts,

@@ -30,6 +30,8 @@ from proxyorders_async._converters import (
     orjson_is_safe,
     structure_orders,
 )
+from proxyorders_async._protocol import interpret_response
+from proxyorders_async._retry import Failure
 
 GOOD = {
     "order_id": 7,
@@ -211,6 +213,34 @@ def test_loads_json_equals_the_stdlib(body: bytes) -> None:
 def test_loads_json_raises_value_error(body: bytes) -> None:
     with pytest.raises(ValueError):
         loads_json(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1, "b": [1.5, null, true, "x\\u00e9"]}',
+        b"NaN",
+        b"1e400",
+        b'"\\ud800"',
+        b"\xef\xbb\xbf{}",
+        b"",
+        b"{",
+        b"\xff",
+        b"[" * 5000 + b"]" * 5000,  # orjson refuses the depth, the stdlib recurses too deep
+    ],
+)
+def test_an_answer_is_parsed_as_loads_json_parses_it(body: bytes) -> None:
+    """The transport parses with loads_json's parsers written out: same data, same refusals."""
+    outcome = interpret_response(
+        200, body, reason="OK", retry_after=None, method="GET", url="u", attempts=1
+    )
+    try:
+        expected = loads_json(body)
+    except (ValueError, RecursionError):
+        assert outcome.failure is Failure.LOST
+    else:
+        assert outcome.error is None
+        assert repr(outcome.data) == repr(expected)
 
 
 @pytest.mark.parametrize(
