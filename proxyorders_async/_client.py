@@ -792,7 +792,7 @@ class ProxyOrdersClient:
             if outer is not None:  # a raw call encloses this one
                 outer.take(capture)
         data = outcome.data
-        try:
+        try:  # request.decode(), written out: one hop less on every call
             if request.decode_at is not None:
                 return request.decode_at(data, shown)
             return endpoint.decode(data)
