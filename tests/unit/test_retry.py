@@ -607,16 +607,18 @@ async def test_deadline_passed_during_a_wait_raises_a_timeout(
     m: aioresponses, make_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def oversleep(delay: float) -> None:
-        await asyncio.sleep(0.25)  # a loaded loop wakes up late
+        await asyncio.sleep(1.1)  # a loaded loop wakes up late
 
     patch_client_sleep(monkeypatch, oversleep)
     client = make_client(retry_policy=RetryPolicy(base_backoff=0.0, max_backoff=0.0))
     ep = endpoint("me")
     fail(m, ep, "503")
 
+    # A second of deadline: the first attempt must end within it (a busy CI machine once took
+    # 0.2 s), and the wait before the retry then oversleeps past it.
     with pytest.raises(APITimeoutError) as info:
-        await ep.call(client.with_options(deadline=0.2))
+        await ep.call(client.with_options(deadline=1.0))
 
-    assert "deadline of 0.2s exceeded" in info.value.message
+    assert "deadline of 1.0s exceeded" in info.value.message
     assert info.value.attempts == 1
     assert request_count(m) == 1
