@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from operator import itemgetter
-from types import MemberDescriptorType
 from typing import Any, TypeVar, get_origin, get_type_hints
 
 import attrs
@@ -20,7 +19,7 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
 from cattrs.gen import make_dict_structure_fn
 
-from ._models import Order, OrderPage, PriceQuote
+from ._models import Order, OrderPage, PriceQuote, slot_setters
 
 
 def orjson_is_safe(version: str) -> bool:
@@ -318,9 +317,7 @@ def _quote_fast_path() -> bool:
         [f.name for f in fields] == list(_QUOTE_FIELDS)
         and all(f.validator is None and f.converter is None and f.default is None for f in fields)
         and set(get_type_hints(PriceQuote).values()) == {int | None}
-        and all(
-            isinstance(vars(PriceQuote).get(name), MemberDescriptorType) for name in _QUOTE_FIELDS
-        )
+        and slot_setters(PriceQuote, _QUOTE_FIELDS) is not None
         and not hasattr(PriceQuote, "__attrs_post_init__")
     )
 
@@ -332,7 +329,7 @@ _structure_quote = CONVERTER.get_structure_hook(PriceQuote)
 # frozen __setattr__), at half the cost: one quote is built per call.
 _new_quote = object.__new__
 if QUOTE_FAST_PATH:
-    _set_a, _set_b, _set_c, _set_d, _set_e = (vars(PriceQuote)[n].__set__ for n in _QUOTE_FIELDS)
+    _set_a, _set_b, _set_c, _set_d, _set_e = slot_setters(PriceQuote, _QUOTE_FIELDS) or ()
 
 
 def decode_quote(data: Any) -> PriceQuote:

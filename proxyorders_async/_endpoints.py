@@ -151,11 +151,7 @@ class QuoteQuery:
             and (quantity is None or type(quantity) is int)
             and _PLAIN_TEXT(f"{product}{location or ''}{cycle or ''}{promo or ''}") is not None
         ):
-            # In to_params()'s order: the same string yarl makes of its pairs. The usual quote
-            # (a location, a cycle, a quantity) is written in one go.
-            if promo is None and None not in (location, cycle, quantity):
-                usual = f"product={product}&location={location}&cycle={cycle}&quantity={quantity}"
-                return usual.replace(" ", "+")
+            # In to_params()'s order: the same string yarl makes of its pairs.
             query = f"product={product}"
             if location is not None:
                 query += f"&location={location}"

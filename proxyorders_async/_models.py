@@ -348,18 +348,25 @@ class PurchaseResult:
     message: str | None = None
 
 
-def _quote_request_setters() -> tuple[Callable[[Any, Any], None], ...] | None:
-    # The slots QuoteRequest's attrs-made __init__ sets, in its order, its hash cache last;
-    # None (and the class is called) if it ever has other fields or keeps them otherwise.
-    names = (*(field.name for field in attrs.fields(QuoteRequest)), "_attrs_cached_hash")
-    slots = [vars(QuoteRequest).get(name) for name in names]
-    if names[:-1] != _QUOTE_FIELDS or not all(isinstance(s, MemberDescriptorType) for s in slots):
+def slot_setters(
+    cls: type, names: tuple[str, ...]
+) -> tuple[Callable[[Any, Any], None], ...] | None:
+    """The setters of ``cls``'s slots ``names``, which bypass a frozen ``__setattr__`` as attrs'
+    own ``__init__`` does; None if any of them is not a plain slot (the class then decides)."""
+    slots = [vars(cls).get(name) for name in names]
+    if not all(isinstance(slot, MemberDescriptorType) for slot in slots):
         return None
     return tuple(slot.__set__ for slot in slots)  # type: ignore[union-attr]
 
 
 _QUOTE_FIELDS = ("product", "location", "cycle", "quantity", "promo_code", "addons")
-QUOTE_REQUEST_SETTERS = _quote_request_setters()
+# The slots QuoteRequest's attrs-made __init__ sets, in its order, its hash cache last; None
+# (and the class is called) if it ever has other fields or keeps them otherwise.
+QUOTE_REQUEST_SETTERS = (
+    slot_setters(QuoteRequest, (*_QUOTE_FIELDS, "_attrs_cached_hash"))
+    if tuple(field.name for field in attrs.fields(QuoteRequest)) == _QUOTE_FIELDS
+    else None
+)
 """Whether :func:`quote_request` builds requests slot by slot (it does unless the class changed)."""
 
 
